@@ -6,3 +6,7 @@ export * from './space/index.js';
 export * from './samplers/index.js';
 export * from './store/store.js';
 export * from './store/index.js';
+export * from './best.js';
+export * from './study-cache.js';
+export * from './study.js';
+export * from './api.js';

@@ -1,1 +1,3 @@
-export {};
+export { openRedisStore, type RedisStoreOptions } from './open.js';
+export { parseRedisUrl, maskPassword, type RedisTarget, type MasterAddress } from './url.js';
+export type { Logger } from './connection.js';

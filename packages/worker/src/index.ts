@@ -1,1 +1,3 @@
-export {};
+export * from './worker.js';
+export * from './identity.js';
+export * from './command-evaluator.js';

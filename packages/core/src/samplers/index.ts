@@ -1,1 +1,43 @@
-export {};
+import { InputError } from '../errors.js';
+import type { SamplerConfig } from '../model.js';
+import { createGridSampler } from './grid.js';
+import { createRandomSampler } from './random.js';
+import { parseTpeOptions } from './tpe/options.js';
+import { createTpeSampler } from './tpe/sampler.js';
+import type { Sampler } from './types.js';
+
+export type { Sampler, SamplerContext } from './types.js';
+export { assertGridSpace, createGridSampler } from './grid.js';
+export { createRandomSampler, sampleSpace } from './random.js';
+export { createTpeSampler } from './tpe/sampler.js';
+export { parseTpeOptions, tpeOptionsSchema, type TpeOptions } from './tpe/options.js';
+
+export const SAMPLER_NAMES = ['random', 'grid', 'tpe'] as const;
+
+function assertNoOptions(config: SamplerConfig, where: string): void {
+  const keys = Object.keys(config.options ?? {});
+  if (keys.length > 0) throw new InputError(`${where}.options.${keys[0]}`, `the ${config.name} sampler takes no options`);
+}
+
+/** The sampler a study spec names. InputError on an unknown name or bad options. */
+export function createSampler(config: SamplerConfig, where = 'sampler'): Sampler {
+  if (typeof config !== 'object' || config === null) throw new InputError(where, 'expected {name, options?}');
+  if (config.options !== undefined && (typeof config.options !== 'object' || config.options === null || Array.isArray(config.options))) {
+    throw new InputError(`${where}.options`, 'options must be an object');
+  }
+  switch (config.name) {
+    case 'random':
+      assertNoOptions(config, where);
+      return createRandomSampler();
+    case 'grid':
+      assertNoOptions(config, where);
+      return createGridSampler();
+    case 'tpe':
+      return createTpeSampler(parseTpeOptions(config.options, `${where}.options`));
+    default:
+      throw new InputError(
+        `${where}.name`,
+        `unknown sampler ${JSON.stringify(config.name)}; valid samplers: ${SAMPLER_NAMES.join(', ')}`,
+      );
+  }
+}

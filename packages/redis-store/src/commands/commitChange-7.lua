@@ -1,0 +1,40 @@
+--[==[
+  Applies one decided change of a study, all or nothing, if what it was decided from is still current.
+  KEYS: 1 study hash, 2 trials hash, 3 param-key index, 4 waiting zset, 5 running set, 6 changes stream, 7 studies set
+  ARGV: 1 change JSON (see plan.ts), 2 study name
+  The change carries `seq`, the study's seq it was decided from (-1: do not check), and for every trial it writes the
+  rev it was decided from: a stored copy with a higher rev means someone else changed it first -> CONFLICT.
+  Only absolute writes (SET, HSET, ZADD, SADD, ...): the same change applied to several masters leaves the same data,
+  and replication bringing it again changes nothing.
+]==]
+local ch = cjson.decode(ARGV[1])
+if ch.seq >= 0 then
+  local cur = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+  if cur ~= ch.seq then return 'CONFLICT:seq' end
+end
+for _, t in ipairs(ch.trials) do
+  local cur = redis.call('HGET', KEYS[2], t[1])
+  if cur and cjson.decode(cur).rev > t[3] then return 'CONFLICT:rev' end
+end
+
+if ch.seq >= 0 then redis.call('HSET', KEYS[1], 'seq', string.format('%d', ch.seq + 1)) end
+if ch.record then redis.call('HSET', KEYS[1], 'record', ch.record) end
+if ch.budget then redis.call('HSET', KEYS[1], 'budget', string.format('%d', ch.budget)) end
+if ch.next then redis.call('HSET', KEYS[1], 'next', string.format('%d', ch.next)) end
+for _, t in ipairs(ch.trials) do
+  redis.call('HSET', KEYS[2], t[1], t[2])
+  redis.call('XADD', KEYS[6], '*', 't', t[1])
+end
+-- pdel: [field, id]: delete only while the entry still names that trial. pset: [field, id, 1 = only if absent].
+for _, p in ipairs(ch.pdel) do
+  if redis.call('HGET', KEYS[3], p[1]) == p[2] then redis.call('HDEL', KEYS[3], p[1]) end
+end
+for _, p in ipairs(ch.pset) do
+  if p[3] == 1 then redis.call('HSETNX', KEYS[3], p[1], p[2]) else redis.call('HSET', KEYS[3], p[1], p[2]) end
+end
+for _, id in ipairs(ch.wdel) do redis.call('ZREM', KEYS[4], id) end
+for _, w in ipairs(ch.wadd) do redis.call('ZADD', KEYS[4], w[1], w[2]) end
+for _, id in ipairs(ch.rdel) do redis.call('SREM', KEYS[5], id) end
+for _, id in ipairs(ch.radd) do redis.call('SADD', KEYS[5], id) end
+if ch.register then redis.call('SADD', KEYS[7], ARGV[2]) end
+return 'OK'

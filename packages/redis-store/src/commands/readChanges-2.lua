@@ -1,0 +1,28 @@
+--[==[
+  Trials changed after a stream position, read atomically with the position reached.
+  KEYS: 1 trials hash, 2 changes stream
+  ARGV: 1 last stream id seen ('' = everything: the whole trials hash)
+  Returns: new last id, then (id, trial JSON) pairs.
+]==]
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+-- '0-0' stands for "before the first entry", so that an empty stream still yields a usable cursor.
+local out = { last and last[1] or (ARGV[1] ~= '' and ARGV[1] or '0-0') }
+if ARGV[1] == '' then
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all do out[#out + 1] = all[i] end
+  return out
+end
+-- XRANGE's exclusive '(' form needs Redis 6.2; KeyDB 6.0 lacks it, so step past the id by hand.
+local ms, sq = string.match(ARGV[1], '^(%d+)-(%d+)$')
+if not ms then return redis.error_reply('bad cursor') end
+local entries = redis.call('XRANGE', KEYS[2], ms .. '-' .. string.format('%d', tonumber(sq) + 1), '+')
+local seen = {}
+for _, e in ipairs(entries) do
+  local id = e[2][2]
+  if not seen[id] then
+    seen[id] = true
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', KEYS[1], id) or ''
+  end
+end
+return out
