@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 export interface RedisServerOptions {
   password?: string;
-  /** Keep data across restart() and kill() (appendonly, fsync always, in a temp dir); otherwise a restart comes back empty. */
+  /** Keep data across restart() and kill() (appendonly, fsync always, in a temp dir); otherwise it comes back empty. */
   persistent?: boolean;
 }
 
@@ -21,6 +21,15 @@ export interface RedisServerHandle {
   /** SIGKILL, as a crash; the server stays down until restart(). */
   kill(): Promise<void>;
 }
+
+/** The same handle under a shorter name. */
+export type RedisServer = RedisServerHandle;
+
+// Servers still running when the test process exits (a test that failed before stop()) are killed with it.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL');
+});
 
 async function freePort(): Promise<number> {
   for (;;) {
@@ -87,7 +96,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     proc.stdout?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
     proc.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    void exited.then(() => live.delete(proc));
     child = proc;
+    live.add(proc);
     let gone = false;
     void exited.then(() => (gone = true));
     try {

@@ -23,7 +23,10 @@ export interface CliResult {
 }
 
 /** Starts `swarmtune ARGS` as a real process. */
-export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcess & { result: Promise<CliResult> } {
+export function startCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): ChildProcess & { result: Promise<CliResult>; output: () => CliResult } {
   requireBuild();
   const child = spawn(process.execPath, [cliBin, ...args], {
     cwd: options.cwd ?? repoRoot,
@@ -37,7 +40,8 @@ export function startCli(args: string[], options: { cwd?: string; env?: Record<s
   const result = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return Object.assign(child, { result });
+  const output = (): CliResult => ({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+  return Object.assign(child, { result, output });
 }
 
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {

@@ -10,7 +10,8 @@ export interface CommitArg {
   next?: number;
   trials: [string, string, number][];
   pdel: [string, string][];
-  pset: [string, string, 0 | 1][];
+  /** [field, id, 0 set | 1 set if absent | 2 append to the entry's list]; pdel takes one id out of a list. */
+  pset: [string, string, 0 | 1 | 2][];
   wdel: string[];
   wadd: [number, string][];
   rdel: string[];
@@ -58,8 +59,8 @@ function index(arg: CommitArg, trial: Trial, old: Trial | undefined): void {
   if (trial.state === 'WAITING') arg.wadd.push([trial.number, trial.id]);
   if (trial.state === 'RUNNING') arg.radd.push(trial.id);
   if (trial.paramKey === null) return;
-  if (trial.state === 'WAITING') arg.pset.push([`W:${trial.paramKey}`, trial.id, 1]);
-  if (trial.state === 'RUNNING') arg.pset.push([`R:${trial.paramKey}`, trial.id, 0]);
+  if (trial.state === 'WAITING') arg.pset.push([`W:${trial.paramKey}`, trial.id, 2]);
+  if (trial.state === 'RUNNING') arg.pset.push([`R:${trial.paramKey}`, trial.id, 2]);
   if (trial.state === 'COMPLETE' && trial.reusedFrom === undefined) {
     arg.pset.push([`C:${trial.paramKey}`, trial.id, 1]);
   }

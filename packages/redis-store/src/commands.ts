@@ -45,7 +45,12 @@ export function defineScripts(client: Redis): void {
 }
 
 /** Runs a script defined by defineScripts (EVALSHA, falling back to EVAL once per connection). */
-export function runScript(client: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+export function runScript(
+  client: Redis,
+  name: ScriptName,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
   const fn = (client as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name];
   if (!fn) throw new Error(`script ${name} is not defined on this connection`);
   return fn.call(client, ...keys, ...args);

@@ -108,7 +108,9 @@ export async function connectMaster(
     if (isAuthError(why)) {
       client.disconnect();
       const hint = target.password === undefined ? 'a password is required' : 'the password was refused';
-      throw new StoreError(`store ${target.displayUrl}: authentication failed at ${address} (${hint}: ${firstWord(why)})`);
+      throw new StoreError(
+        `store ${target.displayUrl}: authentication failed at ${address} (${hint}: ${firstWord(why)})`,
+      );
     }
     return { master, problem: `cannot connect to ${address}: ${why}` };
   }

@@ -16,7 +16,10 @@ export class Keys {
   trials(s: string): string {
     return `${this.prefix}:trials:${s}`;
   }
-  /** Hash: `W:<key>` / `R:<key>` / `C:<key>` -> id of a WAITING / RUNNING / COMPLETE (not reused) trial. */
+  /**
+   * Hash: `W:<key>` / `R:<key>` -> ids (space-separated, oldest first) of the WAITING / RUNNING trials with that
+   * param key; `C:<key>` -> id of the first COMPLETE trial with it that ran (was not reused).
+   */
   paramKeys(s: string): string {
     return `${this.prefix}:pkeys:${s}`;
   }

@@ -18,7 +18,9 @@ export interface RedisStoreOptions {
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new InputError(`store option ${name}`, `must be > 0 ms, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InputError(`store option ${name}`, `must be > 0 ms, got ${value}`);
+  }
   return value;
 }
 
@@ -56,7 +58,8 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
     throw new StoreError(`store ${target.displayUrl}: ${down.map((d) => d.problem).join('; ')}`, true);
   }
   for (const d of down) {
-    options.logger?.warn({ store: target.displayUrl, master: d.master.address }, `store master away at open: ${d.problem}`);
+    const where = { store: target.displayUrl, master: d.master.address };
+    options.logger?.warn(where, `store master away at open: ${d.problem}`);
   }
 
   const keys = new Keys(prefix);
@@ -80,7 +83,8 @@ async function checkFormat(masters: Master[], keys: Keys, displayUrl: string): P
     if (!Number.isInteger(version) || version < 1) throw new StoreError(`${where} is "${text}", not a format version`);
     if (version > STORE_FORMAT_VERSION) {
       throw new StoreError(
-        `${where} says format ${version}, newer than this swarmtune understands (${STORE_FORMAT_VERSION}): upgrade swarmtune`,
+        `${where} says format ${version}, newer than this swarmtune understands ` +
+          `(${STORE_FORMAT_VERSION}): upgrade swarmtune`,
       );
     }
   }

@@ -85,7 +85,8 @@ export class RedisStore implements Store {
       if (this.closed) return;
       void this.repairAllStudies().catch((err: unknown) => {
         if (this.closed) return;
-        this.logger?.warn({ store: this.displayUrl, master: master.address, err: message(err) }, 'repair after reconnect failed');
+        const where = { store: this.displayUrl, master: master.address, err: message(err) };
+        this.logger?.warn(where, 'repair after reconnect failed');
       });
     });
   }
@@ -204,7 +205,8 @@ export class RedisStore implements Store {
   // ---- one trial, by its owner ----
 
   async heartbeat(study: string, trialIds: readonly string[], now: number): Promise<void> {
-    await Promise.all([...new Set(trialIds)].map((id) => this.updateTrial('heartbeat', study, id, (t) => ops.heartbeatOf(t, now), false)));
+    const ids = [...new Set(trialIds)];
+    await Promise.all(ids.map((id) => this.updateTrial('heartbeat', study, id, (t) => ops.heartbeatOf(t, now), false)));
   }
 
   async reportIntermediate(study: string, trialId: string, value: IntermediateValue, _now: number): Promise<void> {
@@ -307,13 +309,15 @@ export class RedisStore implements Store {
         if (!transient) {
           throw err instanceof StoreError ? err : new StoreError(`store ${this.displayUrl}: ${what}: ${message(err)}`);
         }
-        if (Date.now() + wait > deadline) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
           throw new StoreError(
-            `store ${this.displayUrl}: ${what} failed, store unreachable for ${this.timings.operationTimeoutMs} ms (${message(err)})`,
+            `store ${this.displayUrl}: ${what} failed, store unreachable for ` +
+              `${this.timings.operationTimeoutMs} ms (${message(err)})`,
             true,
           );
         }
-        await sleep(wait);
+        await sleep(Math.min(wait, remaining));
         wait = Math.min(wait * 2, 500);
       }
     }
@@ -342,7 +346,9 @@ export class RedisStore implements Store {
       try {
         const masters = lock ? lock.masters : [...this.masters];
         for (let attempt = 1; ; attempt++) {
-          if (attempt > 500) throw new StoreError(`study "${study}": ${what} kept conflicting with other writers`, true);
+          if (attempt > 500) {
+            throw new StoreError(`study "${study}": ${what} kept conflicting with other writers`, true);
+          }
           const snaps = await Promise.all(masters.map((m) => this.readSnapshot(m, study, read)));
           if (masters.length > 1 && (this.needsRepair.has(study) || snaps.some((s) => s.seq !== snaps[0]!.seq))) {
             await this.repair(masters, study);
@@ -463,7 +469,9 @@ export class RedisStore implements Store {
       for (let attempt = 0; attempt < 20; attempt++) {
         const copies = await this.onReachable((m) => m.client.hget(this.keys.trials(study), trialId));
         const trials = new Map<string, Trial>();
-        for (const text of copies) if (text) mergeTrialInto(trials, parseTrial(text, `study "${study}" trial ${trialId}`));
+        for (const text of copies) {
+          if (text) mergeTrialInto(trials, parseTrial(text, `study "${study}" trial ${trialId}`));
+        }
         const current = trials.get(trialId);
         if (!current) {
           if (mustExist) throw new InputError(`trial ${trialId}`, `not found in study "${study}"`);
@@ -494,7 +502,12 @@ function decided<T>(snap: Snapshot, outcome: ops.OpOutcome<T>): Decision<T> {
 
 /** A RUNNING trial this very call started on an earlier try whose reply was lost. */
 function isOwnStart(trial: Trial, worker: WorkerInfo, now: number): boolean {
-  return trial.workerId === worker.workerId && trial.pid === worker.pid && trial.host === worker.host && trial.startedAt === now;
+  return (
+    trial.workerId === worker.workerId &&
+    trial.pid === worker.pid &&
+    trial.host === worker.host &&
+    trial.startedAt === now
+  );
 }
 
 function newStudyRecord(spec: StudySpec, now: number): StudyRecord {
@@ -507,7 +520,8 @@ function newStudyRecord(spec: StudySpec, now: number): StudyRecord {
   if (maxTrials !== undefined && !(Number.isInteger(maxTrials) && maxTrials >= 0)) {
     throw new InputError(`study "${spec.name}": limits.maxTrials`, `must be an integer >= 0, got ${String(maxTrials)}`);
   }
-  return { name: spec.name, spec: structuredClone(spec), state: 'PENDING', createdAt: now, formatVersion: STORE_FORMAT_VERSION };
+  const formatVersion = STORE_FORMAT_VERSION;
+  return { name: spec.name, spec: structuredClone(spec), state: 'PENDING', createdAt: now, formatVersion };
 }
 
 function checkName(study: string): void {
@@ -521,7 +535,9 @@ function parseCursor(cursor: string | null): Map<string, string> {
   for (const part of cursor.split(';')) {
     const eq = part.lastIndexOf('=');
     const id = part.slice(eq + 1);
-    if (eq <= 0 || !/^\d+-\d+$/.test(id)) throw new InputError('readChanges cursor', `"${cursor}" was not made by this store`);
+    if (eq <= 0 || !/^\d+-\d+$/.test(id)) {
+      throw new InputError('readChanges cursor', `"${cursor}" was not made by this store`);
+    }
     positions.set(part.slice(0, eq), id);
   }
   return positions;

@@ -102,6 +102,7 @@ export function deriveIndexes(trials: Iterable<Trial>): {
   let budget = 0;
   let next = 0;
   const pkeys = new Map<string, string>();
+  const append = (field: string, id: string) => pkeys.set(field, pkeys.has(field) ? `${pkeys.get(field)} ${id}` : id);
   const waiting: [number, string][] = [];
   const running: string[] = [];
   for (const t of sorted) {
@@ -110,8 +111,8 @@ export function deriveIndexes(trials: Iterable<Trial>): {
     if (t.state === 'WAITING') waiting.push([t.number, t.id]);
     if (t.state === 'RUNNING') running.push(t.id);
     if (t.paramKey === null) continue;
-    if (t.state === 'WAITING' && !pkeys.has(`W:${t.paramKey}`)) pkeys.set(`W:${t.paramKey}`, t.id);
-    if (t.state === 'RUNNING') pkeys.set(`R:${t.paramKey}`, t.id);
+    if (t.state === 'WAITING') append(`W:${t.paramKey}`, t.id);
+    if (t.state === 'RUNNING') append(`R:${t.paramKey}`, t.id);
     if (t.state === 'COMPLETE' && t.reusedFrom === undefined && !pkeys.has(`C:${t.paramKey}`)) {
       pkeys.set(`C:${t.paramKey}`, t.id);
     }

@@ -217,7 +217,9 @@ export function finishTrial(view: StudyView, trialId: string, result: TrialResul
 }
 
 export function failStaleTrials(view: StudyView, graceMs: number, now: number): OpOutcome<Trial[]> {
-  if (!Number.isFinite(graceMs) || graceMs < 0) throw new InputError('heartbeat grace', `must be >= 0 ms, got ${graceMs}`);
+  if (!Number.isFinite(graceMs) || graceMs < 0) {
+    throw new InputError('heartbeat grace', `must be >= 0 ms, got ${graceMs}`);
+  }
   const failed: Trial[] = [];
   const retries: Trial[] = [];
   for (const trial of view.runningTrials()) {

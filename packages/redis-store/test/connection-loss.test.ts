@@ -45,7 +45,7 @@ describe('connection loss on one redis-server', () => {
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).transient).toBe(true);
       expect((error as StoreError).message).toMatch(/unreachable/);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     } finally {
       await server.restart();
       await store.close();

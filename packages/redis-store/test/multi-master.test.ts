@@ -34,7 +34,11 @@ async function openWorkers(prefix: string): Promise<Store[]> {
 const KEYS = Array.from({ length: 125 }, (_, i) => `k${i}`);
 
 /** Each worker claims every key once, in its own order. */
-async function claimAll(workers: Store[], study: string, during?: (done: number) => Promise<void>): Promise<ClaimOutcome[]> {
+async function claimAll(
+  workers: Store[],
+  study: string,
+  during?: (done: number) => Promise<void>,
+): Promise<ClaimOutcome[]> {
   const outcomes: ClaimOutcome[] = [];
   let done = 0;
   await Promise.all(
@@ -114,5 +118,28 @@ describe('keydb://a,b over two masters that do not replicate', () => {
     const all = await workers[2]!.getTrials('failover');
     expectUniqueNumbers(all);
     expect(all.filter((t) => t.state === 'RUNNING')).toHaveLength(125);
+  });
+
+  it('opens with one master away, works on the other, and fills the late one when it comes up', async () => {
+    await b.kill();
+    const warnings: string[] = [];
+    const logger = { warn: (_obj: object, msg: string) => void warnings.push(msg) };
+    try {
+      const store = await openRedisStore(`keydb://127.0.0.1:${a.port},127.0.0.1:${b.port}?prefix=late`, { logger });
+      stores = [store];
+      expect(warnings.some((w) => w.includes('away at open'))).toBe(true);
+      await store.createStudy(spec('late'), 1);
+      const claim = await store.claimParams('late', { x: 1 }, 'x=1', worker('w'), 2);
+      expect(claim.kind).toBe('claimed');
+      await b.restart();
+      const deadline = Date.now() + 10_000;
+      while (Object.keys(await rawTrials(b, 'late', 'late')).length < 1) {
+        if (Date.now() > deadline) throw new Error('b never received the study');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(warnings.some((w) => w.includes('repaired'))).toBe(true);
+    } finally {
+      await b.restart().catch(() => undefined);
+    }
   });
 });

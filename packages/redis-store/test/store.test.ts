@@ -89,6 +89,20 @@ describe.each(modes)('store on %s', (_mode, url) => {
     expect((await store.claimParams('s3', { x: 9 }, 'x=9', worker('w2'), 7000)).kind).toBe('study_ended');
   });
 
+  it('claims every WAITING trial of a key, oldest first, and sees every RUNNING one', async () => {
+    await store.createStudy(spec('s5'), 1);
+    const first = await store.enqueueTrial('s5', { x: 1 }, 'x=1', 2);
+    const second = await store.enqueueTrial('s5', { x: 1 }, 'x=1', 3);
+    const c1 = await store.claimParams('s5', { x: 1 }, 'x=1', worker('w1'), 4);
+    const c2 = await store.claimParams('s5', { x: 1 }, 'x=1', worker('w2'), 5);
+    expect(c1.kind === 'claimed' && c1.trial.id).toBe(first.id);
+    expect(c2.kind === 'claimed' && c2.trial.id).toBe(second.id);
+    // Both run now; when the first finishes, the second still makes the key RUNNING.
+    await store.finishTrial('s5', first.id, { state: 'FAIL', failReason: 'error' }, 6);
+    const dup = await store.claimParams('s5', { x: 1 }, 'x=1', worker('w3'), 7);
+    expect(dup.kind === 'duplicate_running' && dup.trial.duplicateOf).toBe(second.number);
+  });
+
   it('delivers stop events and shows STOPPED', async () => {
     await store.createStudy(spec('s4'), 1);
     const events: unknown[] = [];
@@ -98,6 +112,6 @@ describe.each(modes)('store on %s', (_mode, url) => {
     expect(events).toEqual([{ type: 'stop', now: true, study: 's4' }]);
     expect(await store.getStudy('s4')).toMatchObject({ state: 'STOPPED', stopNow: true });
     await unsubscribe();
-    expect((await store.listStudies()).map((s) => s.name)).toEqual(['s1', 's2', 's3', 's4']);
+    expect((await store.listStudies()).map((s) => s.name)).toEqual(['s1', 's2', 's3', 's4', 's5']);
   });
 });

@@ -63,6 +63,7 @@ export class Worker {
   private readonly summary: WorkerSummary = { finished: 0, byState: {}, undelivered: 0, stoppedBy: 'study_end' };
   private readonly clients = new Map<string, StudyClient>();
   private readonly pidns = pidNamespace();
+  private readonly ended = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {
     this.identity = options.identity ?? workerIdentity();
@@ -142,8 +143,11 @@ export class Worker {
       }
       if (res.kind === 'ended') {
         active.delete(name);
-        this.log.info({ study: name, state: res.state }, 'study ended');
-        this.options.onEvent?.({ type: 'study_ended', study: name, state: res.state });
+        if (!this.ended.has(name)) {
+          this.ended.add(name);
+          this.log.info({ study: name, state: res.state }, 'study ended');
+          this.options.onEvent?.({ type: 'study_ended', study: name, state: res.state });
+        }
         if (res.state === 'STOPPED' && this.stoppedBy === 'study_end') this.stoppedBy = 'study_stop';
         continue;
       }
@@ -175,6 +179,8 @@ export class Worker {
     }
     const finished = await this.deliver(client, trial, result, log);
     this.running.delete(trial.id);
+    // Slots waiting for in-flight trials look again now rather than at their next poll.
+    this.wakeAll();
     if (!finished) return;
     this.summary.finished++;
     this.summary.byState[finished.state] = (this.summary.byState[finished.state] ?? 0) + 1;

@@ -25,12 +25,35 @@ for _, t in ipairs(ch.trials) do
   redis.call('HSET', KEYS[2], t[1], t[2])
   redis.call('XADD', KEYS[6], '*', 't', t[1])
 end
--- pdel: [field, id]: delete only while the entry still names that trial. pset: [field, id, 1 = only if absent].
+-- An index entry holds the ids of its trials, space-separated, oldest first.
+-- pdel: [field, id] takes the id out of the entry. pset: [field, id, mode]: 0 set, 1 set if absent, 2 append.
 for _, p in ipairs(ch.pdel) do
-  if redis.call('HGET', KEYS[3], p[1]) == p[2] then redis.call('HDEL', KEYS[3], p[1]) end
+  local cur = redis.call('HGET', KEYS[3], p[1])
+  if cur then
+    local kept = {}
+    for id in string.gmatch(cur, '%S+') do
+      if id ~= p[2] then kept[#kept + 1] = id end
+    end
+    if #kept == 0 then
+      redis.call('HDEL', KEYS[3], p[1])
+    else
+      redis.call('HSET', KEYS[3], p[1], table.concat(kept, ' '))
+    end
+  end
 end
 for _, p in ipairs(ch.pset) do
-  if p[3] == 1 then redis.call('HSETNX', KEYS[3], p[1], p[2]) else redis.call('HSET', KEYS[3], p[1], p[2]) end
+  if p[3] == 1 then
+    redis.call('HSETNX', KEYS[3], p[1], p[2])
+  elseif p[3] == 2 then
+    local cur = redis.call('HGET', KEYS[3], p[1])
+    if not cur then
+      redis.call('HSET', KEYS[3], p[1], p[2])
+    elseif not string.find(' ' .. cur .. ' ', ' ' .. p[2] .. ' ', 1, true) then
+      redis.call('HSET', KEYS[3], p[1], cur .. ' ' .. p[2])
+    end
+  else
+    redis.call('HSET', KEYS[3], p[1], p[2])
+  end
 end
 for _, id in ipairs(ch.wdel) do redis.call('ZREM', KEYS[4], id) end
 for _, w in ipairs(ch.wadd) do redis.call('ZADD', KEYS[4], w[1], w[2]) end

@@ -13,7 +13,8 @@ local out = { h[1] or '0', h[2] or '', h[3] or '0', h[4] or '0',
 local w, r, c = '', '', ''
 if ARGV[1] ~= '' then
   local k = redis.call('HMGET', KEYS[3], 'W:' .. ARGV[1], 'R:' .. ARGV[1], 'C:' .. ARGV[1])
-  w, r, c = k[1] or '', k[2] or '', k[3] or ''
+  -- Each entry lists its trials oldest first: the first one is the one to use.
+  w, r, c = string.match(k[1] or '', '^(%S*)'), string.match(k[2] or '', '^(%S*)'), string.match(k[3] or '', '^(%S*)')
 end
 local oldest = ''
 if ARGV[2] == '1' then

@@ -83,33 +83,27 @@ export function buildParzenEstimator(
   cumulativeWeights[nKernels - 1] = 1;
   const dimensions = params.map((model, d) =>
     model.kind === 'numeric'
-      ? numericDimension(model, observations[d]!, n, options)
+      ? numericDimension(model, observations[d]!, n, params.length, options)
       : categoricalDimension(model, observations[d]!, n, options),
   );
   return { nKernels, logWeights, cumulativeWeights, dimensions };
 }
 
-function numericDimension(model: NumericModel, obs: Float64Array, n: number, options: TpeOptions): NumericDimension {
+function numericDimension(
+  model: NumericModel,
+  obs: Float64Array,
+  n: number,
+  nDims: number,
+  options: TpeOptions,
+): NumericDimension {
   const { lo, hi } = model;
   const nKernels = n + 1;
   const mus = new Float64Array(nKernels);
   const sigmas = new Float64Array(nKernels);
   mus.set(obs.subarray(0, n));
   if (n > 0) {
-    // Optuna's bandwidth: the larger gap to a sorted neighbour (the domain ends count as neighbours).
-    const sorted = Float64Array.from(obs.subarray(0, n)).sort();
-    const rank = ranks(obs, sorted, n);
-    for (let i = 0; i < n; i++) {
-      const j = rank[i]!;
-      const here = sorted[j]!;
-      const below = j > 0 ? sorted[j - 1]! : lo;
-      const above = j < n - 1 ? sorted[j + 1]! : hi;
-      sigmas[i] = j === 0 && !options.considerEndpoints && n >= 2
-        ? sorted[1]! - sorted[0]!
-        : j === n - 1 && !options.considerEndpoints && n >= 2
-          ? sorted[n - 1]! - sorted[n - 2]!
-          : Math.max(here - below, above - here);
-    }
+    if (options.multivariate && options.bandwidth === 'optuna') sigmas.fill(0.2 * Math.pow(n, -1 / (nDims + 4)) * (hi - lo), 0, n);
+    else neighbourGaps(obs, n, lo, hi, options.considerEndpoints, sigmas);
     const maxSigma = hi - lo;
     const minSigma = options.magicClip ? (hi - lo) / Math.min(100, 1 + nKernels) : EPS;
     for (let i = 0; i < n; i++) {
@@ -129,6 +123,38 @@ function numericDimension(model: NumericModel, obs: Float64Array, n: number, opt
     logNormalisers[k] = continuous ? -Math.log(sigmas[k]!) - logMass - LOG_SQRT_2PI : -logMass;
   }
   return { kind: 'numeric', model, mus, sigmas, inverseSigmas, logNormalisers };
+}
+
+/**
+ * Optuna's univariate bandwidth: each kernel's sigma is the larger gap to its sorted neighbours among the
+ * observations and the prior's centre (as in Optuna), the domain ends counting as neighbours; without
+ * considerEndpoints the outermost points use their inner gap instead.
+ */
+function neighbourGaps(
+  obs: Float64Array,
+  n: number,
+  lo: number,
+  hi: number,
+  considerEndpoints: boolean,
+  out: Float64Array,
+): void {
+  const m = n + 1;
+  const points = new Float64Array(m);
+  points.set(obs.subarray(0, n));
+  points[n] = 0.5 * (lo + hi);
+  const sorted = Float64Array.from(points).sort();
+  const rank = ranks(points, sorted, m);
+  for (let i = 0; i < n; i++) {
+    const j = rank[i]!;
+    const here = sorted[j]!;
+    const below = j > 0 ? sorted[j - 1]! : lo;
+    const above = j < m - 1 ? sorted[j + 1]! : hi;
+    out[i] = j === 0 && !considerEndpoints && m >= 2
+      ? sorted[1]! - sorted[0]!
+      : j === m - 1 && !considerEndpoints && m >= 2
+        ? sorted[m - 1]! - sorted[m - 2]!
+        : Math.max(here - below, above - here);
+  }
 }
 
 /** Position of every observation in `sorted` (equal values take consecutive positions in observation order). */

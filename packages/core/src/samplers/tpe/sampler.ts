@@ -19,9 +19,10 @@ import { buildParzenEstimator, logPdf, sampleCandidates, type ModelledParam } fr
  * - constantLiar: every RUNNING trial counts as a trial with the worst value seen so far. A worst-valued trial can
  *   never be in the good group, so it joins the other group directly (as Optuna does); gamma's n counts
  *   COMPLETE trials only.
- * - multivariate: one joint estimator over all parameters (shared kernel per observation). Bandwidths follow
- *   Optuna's current rule, which since its "multivariate by default" change is the same neighbour-gap rule as the
- *   univariate one (older releases used a Scott-like constant bandwidth for multivariate).
+ * - multivariate: one joint estimator over all parameters (shared kernel per observation). With the default
+ *   bandwidth 'optuna', kernel widths follow Optuna: the neighbour-gap rule per parameter when univariate, one
+ *   Scott-like width per dimension when multivariate; bandwidth 'neighbour' uses the neighbour-gap rule also when
+ *   multivariate (see options.ts).
  */
 export function createTpeSampler(options: TpeOptions): Sampler {
   return {
@@ -184,3 +185,4 @@ function sampleJointly(names: string[], models: ParamModel[], history: History, 
   });
   return out;
 }
+
