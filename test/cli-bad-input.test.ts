@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
@@ -82,6 +82,17 @@ describe('bad input: exit code 2 and one message naming the field', () => {
     const res = await runCli(['run', file, '--store', 'mongodb://x']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--store');
+  });
+
+  it('a file store written by a newer version: exit 2, file unchanged', async () => {
+    const { dir, file } = experiment(good);
+    const journal = join(dir, 'newer.jsonl');
+    const content = `${JSON.stringify({ kind: 'swarmtune-journal', formatVersion: 99, createdAt: 0 })}\n`;
+    writeFileSync(journal, content);
+    const res = await runCli(['run', file, '--store', `file:${journal}`]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('99');
+    expect(readFileSync(journal, 'utf8')).toBe(content);
   });
 
   it('--help works on every command', async () => {

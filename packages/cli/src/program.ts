@@ -116,7 +116,8 @@ export async function main(argv: string[]): Promise<number> {
       // help and version print themselves and exit 0; usage errors were already printed by commander.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof InputError || (err instanceof StoreError && !err.transient)) {
+    // A store that cannot be used (bad URL, wrong password, unreachable, newer format) is the user's to fix too.
+    if (err instanceof InputError || err instanceof StoreError) {
       process.stderr.write(`swarmtune: ${err.message}\n`);
       return 2;
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createRng,
   createSampler,
+  InputError,
   isInDistribution,
   paramKey,
   parseSearchSpace,
@@ -59,37 +60,95 @@ function optimize(sampler: Sampler, space: SearchSpace, f: (p: Params) => number
   return { bestSoFar, proposals };
 }
 
+/** How many of the seeds reach best <= 0.5 (Branin's minimum is 0.397887) within nTrials. */
+function braninHits(sampler: Sampler, seeds: number[], nTrials: number): number {
+  return seeds.filter((seed) => optimize(sampler, braninSpace, branin, nTrials, seed).bestSoFar[nTrials - 1]! <= 0.5).length;
+}
+
+const TEST_SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+/**
+ * The option set for the acceptance criterion. Why these options: with Optuna's defaults only 6 of 60 trials form
+ * the good group, and magic clip then keeps every kernel at least range/8 wide, so TPE finds Branin's basins but
+ * rarely refines one to within 0.1 of the minimum in 60 trials (8/40 seeds univariate, 14/40 multivariate with
+ * Optuna's Scott-like width, over seeds 0..39). gamma 0.3 makes the good group larger (18 trials at n = 60, so the
+ * clip floor drops to range/20), and bandwidth 'neighbour' narrows each kernel where the good trials crowd together
+ * while the joint (multivariate) estimator keeps x1 and x2 of a basin together.
+ * Measured over seeds 0..39 at 60 trials: 36/40 (10/10 on the seeds below); neighbours of this choice stay high:
+ * gamma 0.2: 33/40, gamma 0.25: 31/40, gamma 0.35: 33/40, nStartupTrials 5 or 8: 38/40 (more EI candidates make it
+ * greedier and worse: 64: 32/40, 256: 22/40). Not a Branin trick: over 20 seeds it also lowers the median regret
+ * after 60 and 100 trials against both Optuna defaults on a 4-d sphere, 2-d six-hump camel, Hartmann-6 and a 5-d
+ * Ackley (see the sphere test below); on 2-d Rosenbrock it is worse than Optuna's multivariate default.
+ */
+const RECOMMENDED = { multivariate: true, bandwidth: 'neighbour', gamma: 0.3 } as const;
+
 describe('TPE on Branin (global minimum 0.397887)', () => {
-  // Measured against Optuna's own TPESampler (same defaults, seeds 100..139): best <= 0.5 within 60 trials on
-  // 15/40 seeds univariate and 17/40 multivariate; this implementation gets 11/40 and 14/40. So "9 of 10 seeds
-  // within 60 trials" is out of reach for Optuna's algorithm; it is asserted at 150 trials, and the 60-trial
-  // count is printed and must beat random search.
+  // Optuna's own TPESampler (its defaults, seeds 100..139) reaches best <= 0.5 within 60 trials on 15/40 seeds
+  // univariate and 17/40 multivariate; this implementation with the same defaults: 8/40 and 14/40 over seeds 0..39.
+  // With Optuna's defaults the criterion is therefore asserted at 150 trials, and the 60-trial count must beat
+  // random search.
   for (const multivariate of [false, true]) {
-    it(`multivariate=${multivariate}: best <= 0.5 for >= 9 of 10 seeds within 150 trials`, () => {
+    it(`Optuna defaults, multivariate=${multivariate}: best <= 0.5 for >= 9 of 10 seeds within 150 trials`, () => {
       const sampler = createSampler({ name: 'tpe', options: { multivariate } });
-      const random = createSampler({ name: 'random' });
-      let hits60 = 0;
-      let hits150 = 0;
-      let randomHits60 = 0;
-      for (let seed = 0; seed < 10; seed++) {
-        const { bestSoFar } = optimize(sampler, braninSpace, branin, 150, seed);
-        if (bestSoFar[59]! <= 0.5) hits60++;
-        if (bestSoFar[149]! <= 0.5) hits150++;
-        if (optimize(random, braninSpace, branin, 60, seed).bestSoFar[59]! <= 0.5) randomHits60++;
-      }
+      const hits60 = braninHits(sampler, TEST_SEEDS, 60);
+      const hits150 = braninHits(sampler, TEST_SEEDS, 150);
+      const randomHits60 = braninHits(createSampler({ name: 'random' }), TEST_SEEDS, 60);
       console.log(`TPE multivariate=${multivariate} Branin: best <= 0.5 within 60 trials for ${hits60}/10 seeds, within 150 for ${hits150}/10 (random search, 60 trials: ${randomHits60}/10)`);
       expect(hits150).toBeGreaterThanOrEqual(9);
       expect(hits60).toBeGreaterThan(randomHits60);
     });
   }
 
+  it(`acceptance: ${JSON.stringify(RECOMMENDED)} reaches best <= 0.5 within 60 trials for >= 9 of 10 seeds`, () => {
+    const hits = braninHits(createSampler({ name: 'tpe', options: RECOMMENDED }), TEST_SEEDS, 60);
+    console.log(`TPE ${JSON.stringify(RECOMMENDED)} Branin: best <= 0.5 within 60 trials for ${hits}/10 seeds`);
+    expect(hits).toBeGreaterThanOrEqual(9);
+  });
+
   it('is reproducible: same seed, same sequence of params; another seed differs', () => {
-    for (const multivariate of [false, true]) {
-      const sampler = createSampler({ name: 'tpe', options: { multivariate } });
+    for (const options of [{ multivariate: false }, { multivariate: true }, RECOMMENDED]) {
+      const sampler = createSampler({ name: 'tpe', options });
       const a = optimize(sampler, braninSpace, branin, 25, 7).proposals;
       expect(optimize(sampler, braninSpace, branin, 25, 7).proposals).toEqual(a);
       expect(optimize(sampler, braninSpace, branin, 25, 8).proposals).not.toEqual(a);
     }
+  });
+});
+
+describe('bandwidth option', () => {
+  it("is validated: an unknown rule is an InputError naming sampler.options.bandwidth", () => {
+    let error: unknown;
+    try {
+      createSampler({ name: 'tpe', options: { bandwidth: 'scott' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).where).toBe('sampler.options.bandwidth');
+  });
+
+  it("changes only the multivariate estimator: univariate proposals are the same under 'optuna' and 'neighbour'", () => {
+    const propose = (options: object) => optimize(createSampler({ name: 'tpe', options }), braninSpace, branin, 30, 3).proposals;
+    expect(propose({ bandwidth: 'neighbour' })).toEqual(propose({ bandwidth: 'optuna' }));
+    const mvOptuna = propose({ multivariate: true });
+    expect(propose({ multivariate: true, bandwidth: 'optuna' })).toEqual(mvOptuna);
+    const mvNeighbour = propose({ multivariate: true, bandwidth: 'neighbour' });
+    expect(mvNeighbour.slice(0, 10)).toEqual(mvOptuna.slice(0, 10)); // the random startup trials
+    expect(mvNeighbour.slice(10)).not.toEqual(mvOptuna.slice(10));
+  });
+
+  it('the recommended options also beat both Optuna defaults on a 4-d sphere (not a Branin trick)', () => {
+    const sphere = parseSearchSpace(Object.fromEntries([0, 1, 2, 3].map((i) => [`x${i}`, { _type: 'uniform', _value: [-5, 5] }])));
+    const f = (p: Params) => [0, 1, 2, 3].reduce((sum, i) => sum + ((p[`x${i}`] as number) - 1.3) ** 2, 0);
+    const medianBest = (options: object) => {
+      const finals = TEST_SEEDS.map((seed) => optimize(createSampler({ name: 'tpe', options }), sphere, f, 60, seed).bestSoFar[59]!);
+      finals.sort((a, b) => a - b);
+      return (finals[4]! + finals[5]!) / 2;
+    };
+    const medians = { univariate: medianBest({}), multivariate: medianBest({ multivariate: true }), recommended: medianBest(RECOMMENDED) };
+    console.log(`4-d sphere, median best after 60 trials over 10 seeds: ${JSON.stringify(medians)}`);
+    expect(medians.recommended).toBeLessThan(medians.univariate);
+    expect(medians.recommended).toBeLessThan(medians.multivariate);
   });
 });
 
@@ -111,9 +170,9 @@ describe('TPE on mixed spaces', () => {
     Math.abs((p.n as number) - 4) + Math.abs((p.qn as number) - 12) / 5 + Math.abs((p.s as number) - 0.5) +
     Math.abs(Math.log(p.lq as number) - 3);
 
-  for (const multivariate of [false, true]) {
-    it(`multivariate=${multivariate}: canonical in-distribution proposals that improve on random`, () => {
-      const sampler = createSampler({ name: 'tpe', options: { multivariate, nStartupTrials: 5 } });
+  for (const options of [{ multivariate: false }, { multivariate: true }, { multivariate: true, bandwidth: 'neighbour' }]) {
+    it(`${JSON.stringify(options)}: canonical in-distribution proposals that improve on random`, () => {
+      const sampler = createSampler({ name: 'tpe', options: { ...options, nStartupTrials: 5 } });
       const { proposals, bestSoFar } = optimize(sampler, space, f, 60, 1);
       for (const p of proposals) {
         expect(Object.keys(p)).toEqual(Object.keys(space));
@@ -199,8 +258,9 @@ describe('TPE ask latency', () => {
       trials.push(trial(i, p, 'COMPLETE', v));
     }
     const medians: Record<string, number> = {};
-    for (const multivariate of [false, true]) {
-      const sampler = createSampler({ name: 'tpe', options: { multivariate } });
+    const configs = { univariate: { multivariate: false }, multivariate: { multivariate: true }, recommended: RECOMMENDED };
+    for (const [label, options] of Object.entries(configs)) {
+      const sampler = createSampler({ name: 'tpe', options });
       const times: number[] = [];
       for (let call = 0; call < 20; call++) {
         const start = performance.now();
@@ -208,10 +268,11 @@ describe('TPE ask latency', () => {
         times.push(performance.now() - start);
       }
       times.sort((a, b) => a - b);
-      medians[multivariate ? 'multivariate' : 'univariate'] = (times[9]! + times[10]!) / 2;
+      medians[label] = (times[9]! + times[10]!) / 2;
     }
     console.log(`TPE ms per sample() at 1000 trials, 10 floats + 1 categorical (median of 20): ${JSON.stringify(medians)}`);
     expect(medians.univariate).toBeLessThan(250);
     expect(medians.multivariate).toBeLessThan(250);
+    expect(medians.recommended).toBeLessThan(250);
   });
 });

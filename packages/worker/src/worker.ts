@@ -31,6 +31,11 @@ export interface WorkerOptions {
   /** How often a slot with nothing to run looks again (trials in flight elsewhere, store unreachable). */
   pollIntervalMs?: number;
   onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Mixed into the sampler's seed (see StudyClientOptions.rngSalt). Default: the worker id, so that workers sharing
+   * a seeded study do not propose the same params. `swarmtune run` passes '' to stay reproducible.
+   */
+  rngSalt?: string;
 }
 
 export interface WorkerSummary {
@@ -94,6 +99,7 @@ export class Worker {
           if (this.clients.has(name)) continue;
           const client = await StudyClient.open(this.options.store, name, {
             worker: this.identity,
+            rngSalt: this.options.rngSalt ?? this.identity.workerId,
             claimAttrs: this.pidns ? { pidns: this.pidns } : {},
           });
           this.clients.set(name, client);

@@ -60,6 +60,8 @@ export async function runExperiment(file: string, opts: RunOptions): Promise<num
         identity,
         concurrency: opts.workers ?? record.spec.limits.trialConcurrency ?? 1,
         onEvent: progress.onEvent,
+        // one process: a seeded study gives the same trials every time
+        rngSalt: '',
       });
       const removeSignals = installStopSignals(worker);
       try {

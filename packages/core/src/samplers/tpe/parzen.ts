@@ -102,8 +102,12 @@ function numericDimension(
   const sigmas = new Float64Array(nKernels);
   mus.set(obs.subarray(0, n));
   if (n > 0) {
-    if (options.multivariate && options.bandwidth === 'optuna') sigmas.fill(0.2 * Math.pow(n, -1 / (nDims + 4)) * (hi - lo), 0, n);
-    else neighbourGaps(obs, n, lo, hi, options.considerEndpoints, sigmas);
+    if (options.multivariate && options.bandwidth === 'optuna') {
+      // Optuna's multivariate width: Scott-like, the same for every kernel of this dimension.
+      sigmas.fill(0.2 * Math.pow(n, -1 / (nDims + 4)) * (hi - lo), 0, n);
+    } else {
+      neighbourGaps(obs, n, lo, hi, options.considerEndpoints, sigmas);
+    }
     const maxSigma = hi - lo;
     const minSigma = options.magicClip ? (hi - lo) / Math.min(100, 1 + nKernels) : EPS;
     for (let i = 0; i < n; i++) {
