@@ -42,8 +42,11 @@ describe('kill -9 of a worker mid-trial', () => {
 
     const stale = await waitFor(async () => (await trialsOf(study)).find((t) => t.id === victimTrial.id && t.state === 'FAIL'), 'the trial to be failed stale');
     expect(stale.failReason).toBe('stale');
-    // failed by the survivor within the grace (1.5 s) plus one heartbeat interval and some scheduling slack
-    expect(stale.finishedAt! - killedAt).toBeLessThan(5_000);
+    // never before the grace (1.5 s) after the victim's last heartbeat; and soon after it, by the survivor's next
+    // ask (the bound is loose: this machine is shared and slow, and the point is "not stuck", not a latency figure)
+    const lastBeat = stale.heartbeatAt ?? stale.startedAt!;
+    expect(stale.finishedAt! - lastBeat).toBeGreaterThanOrEqual(1_500);
+    expect(stale.finishedAt! - killedAt).toBeLessThan(15_000);
 
     const exit = await survivor.result;
     expect(exit.code, describeExit(exit)).toBe(0);

@@ -2,8 +2,17 @@
 // AutoTuneExperiment / NNI spellings of the same things (seed 004), so a spec can be brought over as it is.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { InputError, parseSearchSpace, toNniSpace, type StudySpec } from '@swarmtune/core';
-import { commandObjectiveSchema } from '@swarmtune/runner';
+import {
+  createPruner,
+  InputError,
+  parseConstraint,
+  parseSearchSpace,
+  PRUNER_NAMES,
+  SAMPLER_NAMES,
+  toNniSpace,
+  type StudySpec,
+} from '@swarmtune/core';
+import { commandObjectiveSchema, serviceObjectiveSchema } from '@swarmtune/runner';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { firstIssue } from './zod-error.js';
@@ -14,7 +23,16 @@ const direction = z.enum(['minimize', 'maximize']);
 const positiveInt = z.number().int().positive();
 
 /** NNI tuner names we support, and what they map to. */
-const NNI_TUNERS: Record<string, 'tpe' | 'random' | 'grid'> = { TPE: 'tpe', Random: 'random', GridSearch: 'grid' };
+const NNI_TUNERS: Record<string, 'tpe' | 'random' | 'grid' | 'anneal' | 'evolution'> = {
+  TPE: 'tpe',
+  Random: 'random',
+  GridSearch: 'grid',
+  Anneal: 'anneal',
+  Evolution: 'evolution',
+};
+
+/** NNI assessor names we support: Medianstop is the median pruner (its start_step is the warm-up). */
+const NNI_ASSESSORS = ['Medianstop'] as const;
 
 const jsonObjectOrString = z.union([z.string(), z.record(z.string(), z.unknown())]);
 
@@ -29,10 +47,16 @@ const experimentSchema = z
     direction: direction.optional(),
     searchSpace: jsonObjectOrString,
     sampler: z
-      .union([z.enum(['random', 'grid', 'tpe']), z.object({ name: z.enum(['random', 'grid', 'tpe']) }).passthrough()])
+      .union([z.enum(SAMPLER_NAMES), z.object({ name: z.enum(SAMPLER_NAMES) }).passthrough()])
       .optional(),
     tuner: z
       .object({ builtinTunerName: z.string(), classArgs: jsonObjectOrString.optional() })
+      .strict()
+      .optional(),
+    constraints: z.array(z.unknown()).optional(),
+    pruner: z.union([z.enum(PRUNER_NAMES), z.object({ name: z.enum(PRUNER_NAMES) }).passthrough()]).optional(),
+    assessor: z
+      .object({ builtinAssessorName: z.string(), classArgs: jsonObjectOrString.optional() })
       .strict()
       .optional(),
     limits: z
@@ -47,6 +71,8 @@ const experimentSchema = z
     seed: z.number().int().optional(),
     retryFailed: z.object({ enabled: z.boolean(), maxRetries: z.number().int().min(0) }).strict().optional(),
     heartbeat: z.object({ intervalSeconds: z.number().positive(), graceSeconds: z.number().positive() }).strict().optional(),
+    /** Notifications of this run (not stored with the study: URLs and secrets stay local). See worker/notifications. */
+    notify: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -56,6 +82,8 @@ export interface Experiment {
   store?: string;
   /** The experiment file's folder: relative paths in it (objective.cwd) are taken from here. */
   baseDir: string;
+  /** The raw `notify:` block, parsed by the CLI with parseNotifyConfig (secrets are read from env/files then). */
+  notify?: Record<string, unknown>;
 }
 
 export function loadExperimentFile(path: string): Experiment {
@@ -109,7 +137,8 @@ function toSpec(raw: Record<string, unknown>, fileName: string): Omit<Experiment
 
   const space = parseSearchSpace(e.searchSpace, where('searchSpace'));
 
-  const objectiveCheck = commandObjectiveSchema.safeParse(e.objective);
+  const objectiveSchema = e.objective.type === 'service' ? serviceObjectiveSchema : commandObjectiveSchema;
+  const objectiveCheck = objectiveSchema.safeParse(e.objective);
   if (!objectiveCheck.success) {
     const { path, message } = firstIssue(objectiveCheck.error);
     throw new InputError(where(path ? `objective.${path}` : 'objective'), message);
@@ -147,8 +176,10 @@ function toSpec(raw: Record<string, unknown>, fileName: string): Omit<Experiment
     ...(e.seed !== undefined ? { seed: e.seed } : {}),
     ...(e.retryFailed ? { retryFailed: e.retryFailed } : {}),
     ...(e.heartbeat ? { heartbeat: e.heartbeat } : {}),
+    ...(e.constraints ? { constraints: e.constraints.map((c, i) => parseConstraint(c, where(`constraints[${i}]`))) } : {}),
+    ...pruningSpec(e.pruner, e.assessor, where),
   };
-  return { spec, ...(e.store ? { store: e.store } : {}) };
+  return { spec, ...(e.store ? { store: e.store } : {}), ...(e.notify ? { notify: e.notify } : {}) };
 }
 
 function fromNniTuner(
@@ -186,8 +217,53 @@ function fromNniTuner(
   }
   const options: Record<string, unknown> = {};
   if (name === 'tpe' && parsed.data.constant_liar_type) options.constantLiar = true;
+  if (name === 'evolution' && parsed.data.population_size) options.populationSize = parsed.data.population_size;
   return {
     sampler: { name, options },
     ...(parsed.data.optimize_mode ? { direction: parsed.data.optimize_mode } : {}),
   };
+}
+
+/** `pruner` (swarmtune's spelling) or `assessor` (NNI's), checked here so that bad options fail before any trial. */
+function pruningSpec(
+  pruner: string | { name: (typeof PRUNER_NAMES)[number]; [key: string]: unknown } | undefined,
+  assessor: { builtinAssessorName: string; classArgs?: string | Record<string, unknown> | undefined } | undefined,
+  where: (field: string) => string,
+): Pick<StudySpec, 'pruner'> {
+  if (pruner && assessor) throw new InputError(where('assessor'), 'give either pruner or assessor (the NNI spelling), not both');
+  let config: StudySpec['pruner'];
+  if (typeof pruner === 'string') config = { name: pruner as (typeof PRUNER_NAMES)[number], options: {} };
+  else if (pruner) {
+    const { name, ...options } = pruner;
+    config = { name, options };
+  } else if (assessor) {
+    if (!(NNI_ASSESSORS as readonly string[]).includes(assessor.builtinAssessorName)) {
+      throw new InputError(
+        where('assessor.builtinAssessorName'),
+        `"${assessor.builtinAssessorName}" is not supported; supported: ${NNI_ASSESSORS.join(', ')} ` +
+          `(or pruner: ${PRUNER_NAMES.join(' | ')})`,
+      );
+    }
+    let args: unknown = assessor.classArgs ?? {};
+    if (typeof args === 'string') {
+      try {
+        args = JSON.parse(args);
+      } catch {
+        throw new InputError(where('assessor.classArgs'), 'not valid JSON');
+      }
+    }
+    const parsed = z
+      .object({ optimize_mode: direction.optional(), start_step: z.number().int().min(0).optional() })
+      .strict()
+      .safeParse(args);
+    if (!parsed.success) {
+      const { path, message } = firstIssue(parsed.error);
+      throw new InputError(where(`assessor.classArgs${path ? `.${path}` : ''}`), message);
+    }
+    // optimize_mode is accepted but the pruner judges intermediate values in the first objective's direction.
+    config = { name: 'median', options: parsed.data.start_step !== undefined ? { nWarmupSteps: parsed.data.start_step } : {} };
+  }
+  if (!config) return {};
+  createPruner(config, where(assessor ? 'assessor' : 'pruner'));
+  return { pruner: config };
 }

@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InputError, StoreError } from '@swarmtune/core';
+import { clusterScaleCommand, clusterStatusCommand } from './commands/cluster.js';
+import { reportHypervolume, reportPareto } from './commands/pareto.js';
 import { reportHosts } from './commands/report.js';
 import { runExperiment } from './commands/run.js';
 import { studyBest, studyCreate, studyExport, studyList, studyShow, studyStop, studyTrials } from './commands/study.js';
@@ -32,6 +34,11 @@ export function buildProgram(): { program: Command; result: { exitCode: number }
     .description('create or resume the study of an experiment file, run local workers, print the best trial')
     .argument('<file>', 'experiment file (YAML or JSON)')
     .option('--workers <n>', 'trials run at the same time (default: limits.trialConcurrency or 1)', positiveInt('--workers'))
+    .option('--results <file>', 'append one JSON line per finished trial (status, phase, params, metrics)')
+    .option('--best <file>', 'best feasible params so far (params only); the coordinate sampler starts from it')
+    .option('--status <file>', 'live status JSON (running trials, counts, best), rewritten atomically')
+    .option('--skip-existing', 'do not rerun params that already finished in --results')
+    .option('--notify <file>', 'YAML/JSON with a notify: block (overrides the experiment file\'s)')
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(async (file: string, opts) => {
@@ -96,6 +103,50 @@ export function buildProgram(): { program: Command; result: { exitCode: number }
     .action((opts) => reportHosts(opts));
   report.command('best').description('the best trial').requiredOption('--study <name>').addOption(storeOption()).addOption(jsonOption()).action((opts) => studyBest(opts.study, opts));
   report.command('trials').description('every trial').requiredOption('--study <name>').addOption(storeOption()).addOption(jsonOption()).action((opts) => studyTrials(opts.study, opts));
+  report
+    .command('pareto')
+    .description('the Pareto front: feasible trials no other feasible trial dominates')
+    .requiredOption('--study <name>')
+    .option('--csv <file>', 'also write the front as CSV')
+    .option('--svg <file>', 'also write a scatter plot of the first two objectives as SVG')
+    .addOption(storeOption())
+    .addOption(jsonOption())
+    .action((opts) => reportPareto(opts));
+  report
+    .command('hypervolume')
+    .description('hypervolume of the feasible trials after each trial (2 or 3 objectives)')
+    .requiredOption('--study <name>')
+    .option('--reference <values>', 'reference point, comma-separated, one per objective (default: from the worst values)')
+    .option('--csv <file>', 'also write the history as CSV')
+    .option('--svg <file>', 'also write the history as an SVG plot')
+    .addOption(storeOption())
+    .addOption(jsonOption())
+    .action((opts) => reportHypervolume(opts));
+
+  const cluster = program.command('cluster').description('the Docker Swarm the workers run on (DOCKER_HOST or the local socket)');
+  const stackOption = () => new Option('--stack <name>', 'the stack name given to docker stack deploy').default('swarmtune');
+  const serviceOption = () => new Option('--service <name>', 'the worker service in the stack').default('worker');
+  cluster
+    .command('status')
+    .description('swarm nodes, the worker tasks per node and, with --study, its per-host trials and durations')
+    .addOption(stackOption())
+    .addOption(serviceOption())
+    .option('--study <name>', 'join the per-host report of this study')
+    .addOption(storeOption())
+    .addOption(jsonOption())
+    .action((opts) => clusterStatusCommand(opts));
+  cluster
+    .command('scale')
+    .description('set the number of worker tasks (replicated worker service)')
+    .argument('<replicas>', 'worker tasks', (value: string) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`replicas must be a whole number >= 0, got "${value}"`);
+      return n;
+    })
+    .addOption(stackOption())
+    .addOption(serviceOption())
+    .addOption(jsonOption())
+    .action((replicas: number, opts) => clusterScaleCommand(replicas, opts));
 
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -7,6 +7,8 @@ export * from './samplers/index.js';
 export * from './store/store.js';
 export * from './store/index.js';
 export * from './best.js';
+export * from './multi/index.js';
+export * from './pruners/index.js';
 export * from './study-cache.js';
 export * from './study.js';
 export * from './api.js';

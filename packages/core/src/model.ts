@@ -80,8 +80,21 @@ export interface Trial {
 }
 
 export interface SamplerConfig {
-  name: 'random' | 'grid' | 'tpe';
+  name: 'random' | 'grid' | 'tpe' | 'nsga2' | 'anneal' | 'evolution' | 'coordinate';
   /** Sampler-specific options (TPE: nStartupTrials, nEiCandidates, multivariate, constantLiar, ...). */
+  options?: Record<string, unknown>;
+}
+
+/** A constraint on a reported metric (or objective), e.g. recall >= 0.9. Optuna's semantics: see multi/constraints.ts. */
+export interface ConstraintSpec {
+  metric: string;
+  op: '>=' | '<=';
+  bound: number;
+}
+
+/** Early stopping from intermediate values (see pruners/). */
+export interface PrunerConfig {
+  name: 'none' | 'median' | 'percentile' | 'asha';
   options?: Record<string, unknown>;
 }
 
@@ -105,6 +118,10 @@ export interface StudySpec {
   seed?: number;
   /** Re-enqueue params of trials that failed for infrastructure reasons (stale, interrupted, crashed). */
   retryFailed?: { enabled: boolean; maxRetries: number };
+  /** Constraints on metrics; infeasible trials never make the Pareto front or "best". */
+  constraints?: ConstraintSpec[];
+  /** Stops running trials early from their intermediate values; none when absent. */
+  pruner?: PrunerConfig;
   /** Heartbeat interval and grace after which a RUNNING trial is failed `stale`. */
   heartbeat?: { intervalSeconds: number; graceSeconds: number };
 }

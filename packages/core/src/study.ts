@@ -96,7 +96,7 @@ export class StudyClient {
   }
 
   best(): Trial | undefined {
-    return bestTrial(this.cache.trials(), this.record.spec.objectives);
+    return bestTrial(this.cache.trials(), this.record.spec.objectives, this.record.spec.constraints);
   }
 
   /** Re-reads the study record; returns its state. */
@@ -162,7 +162,8 @@ export class StudyClient {
     const rng = createRng(`${this.seedBase}:${this.options.rngSalt ?? ''}:${this.proposals++}`);
     const trials = this.cache.trials();
     if (attempt <= this.maxDuplicateRetries) {
-      return this.sampler.sample({ space: this.space, objectives: this.record.spec.objectives, trials, rng });
+      const { objectives, constraints } = this.record.spec;
+      return this.sampler.sample({ space: this.space, objectives, ...(constraints ? { constraints } : {}), trials, rng });
     }
     if (spaceSize(this.space) === Infinity) {
       const params: Params = {};

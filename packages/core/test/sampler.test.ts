@@ -42,7 +42,7 @@ function inputError(fn: () => unknown): InputError {
 
 describe('createSampler', () => {
   it('rejects unknown names and bad options, naming the field', () => {
-    expect(inputError(() => createSampler({ name: 'anneal' as 'tpe' })).where).toBe('sampler.name');
+    expect(inputError(() => createSampler({ name: 'hyperband' as 'tpe' })).where).toBe('sampler.name');
     expect(inputError(() => createSampler({ name: 'tpe', options: { nStartupTrials: -1 } })).where).toBe('sampler.options.nStartupTrials');
     expect(inputError(() => createSampler({ name: 'tpe', options: { gamma: 2 } })).where).toBe('sampler.options.gamma');
     expect(inputError(() => createSampler({ name: 'tpe', options: { multivariat: true } })).where).toBe('sampler.options.multivariat');

@@ -1,6 +1,5 @@
-import { countsTowardBudget, type Trial } from '@swarmtune/core';
+import { countsTowardBudget, type StudyChange, type Trial } from '@swarmtune/core';
 import type { Snapshot } from './snapshot.js';
-import type { StudyChange } from './study-ops.js';
 
 /** The argument of commitChange-7.lua: absolute values only, the same on every master. */
 export interface CommitArg {

@@ -14,12 +14,25 @@ export interface RedisStoreOptions {
   /** Multi-master lock: time to live (default 10 s) and how long to wait for it (default 15 s). */
   lockTtlMs?: number;
   lockWaitMs?: number;
+  /**
+   * Each study's change stream (read by readChanges) is trimmed to about max(this, 2 x its trials) entries
+   * (default 10,000). A reader that falls further behind gets the whole study once instead of the changes.
+   */
+  changeStreamMinLength?: number;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
     throw new InputError(`store option ${name}`, `must be > 0 ms, got ${value}`);
+  }
+  return value;
+}
+
+function count(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InputError(`store option ${name}`, `must be an integer >= 1, got ${value}`);
   }
   return value;
 }
@@ -36,6 +49,7 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
     operationTimeoutMs: positive(options.operationTimeoutMs, 20_000, 'operationTimeoutMs'),
     lockTtlMs: positive(options.lockTtlMs, 10_000, 'lockTtlMs'),
     lockWaitMs: positive(options.lockWaitMs, 15_000, 'lockWaitMs'),
+    changeStreamMinLength: count(options.changeStreamMinLength, 10_000, 'changeStreamMinLength'),
   };
   const addresses = [...target.masters].sort((a, b) => addressOf(a).localeCompare(addressOf(b)));
 

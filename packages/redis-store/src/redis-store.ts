@@ -1,7 +1,8 @@
 import {
   InputError,
+  newTrialId,
   StoreError,
-  STORE_FORMAT_VERSION,
+  studyOps as ops,
   type ChangeBatch,
   type ClaimOutcome,
   type IntermediateValue,
@@ -31,14 +32,16 @@ import {
   parseTrial,
   type Snapshot,
 } from './snapshot.js';
-import * as ops from './study-ops.js';
+import { isOwnStart, outcomeOfOwnTrial } from './retried-claim.js';
 import { StudyView } from './study-view.js';
 
-export interface StoreTimings {
+export interface StoreSettings {
   /** How long a call waits for an unreachable store before it throws StoreError(transient). */
   operationTimeoutMs: number;
   lockTtlMs: number;
   lockWaitMs: number;
+  /** Each study's changes stream keeps at least this many entries (and twice its trials); see readChanges-2.lua. */
+  changeStreamMinLength: number;
 }
 
 interface ReadRequest {
@@ -55,7 +58,8 @@ interface Decision<T> {
 
 /**
  * The Store on one Redis server or on several KeyDB masters (README: "Design"). Every change of a study is
- * read -> decide (study-ops.ts) -> commitChange-7.lua, which applies it only if the study's `seq` has not moved.
+ * read -> decide (studyOps of @swarmtune/core, over a StudyView) -> commitChange-7.lua, which applies it only if
+ * the study's `seq` has not moved.
  * With several masters the change runs under the per-study lock and is written to every master it holds.
  */
 export class RedisStore implements Store {
@@ -69,7 +73,7 @@ export class RedisStore implements Store {
     private readonly keys: Keys,
     /** In canonical (address-sorted) order. */
     private readonly masters: readonly Master[],
-    private readonly timings: StoreTimings,
+    private readonly timings: StoreSettings,
     private readonly logger: Logger | undefined,
   ) {
     this.events = new EventHub(masters);
@@ -106,7 +110,7 @@ export class RedisStore implements Store {
   // ---- studies ----
 
   async createStudy(spec: StudySpec, now: number): Promise<{ record: StudyRecord; created: boolean }> {
-    const record = newStudyRecord(spec, now);
+    const record = ops.newStudyRecord(spec, now);
     return this.mutate<{ record: StudyRecord; created: boolean }>('createStudy', record.name, {}, (snap) => {
       if (snap.record) return { result: { record: snap.record, created: false } };
       const commit = emptyCommit(snap.seq);
@@ -166,15 +170,16 @@ export class RedisStore implements Store {
     attrs?: Record<string, unknown>,
   ): Promise<ClaimOutcome> {
     // The id is fixed before the first try: a retry after a lost reply finds the trial it already created.
-    const request: ops.ClaimRequest = { id: ops.newTrialId(now), params, paramKey, worker };
+    const id = newTrialId(now);
+    const request: ops.ClaimRequest = { id, params, paramKey, worker };
     if (attrs !== undefined) request.attrs = attrs;
-    return this.mutate('claimParams', study, { paramKey, ids: [request.id] }, (snap, replyLost) => {
-      const own = snap.trials.get(request.id);
-      if (own) return { result: ops.outcomeOfOwnTrial(own) };
+    return this.mutate('claimParams', study, { paramKey, ids: [id] }, (snap, replyLost) => {
+      const own = snap.trials.get(id);
+      if (own) return { result: outcomeOfOwnTrial(own) };
       const view = new StudyView(study, snap);
       if (replyLost && paramKey !== null) {
         // The lost try may have started the WAITING trial with this key: that start is ours.
-        const running = view.runningWithKey(paramKey);
+        const running = ops.trialWithKey(view, paramKey, 'RUNNING');
         if (running && isOwnStart(running, worker, now)) return { result: { kind: 'claimed', trial: running } };
       }
       return decided(snap, ops.claimParams(view, request, now));
@@ -194,9 +199,10 @@ export class RedisStore implements Store {
     now: number,
     options?: { retryOf?: number; retryCount?: number; attrs?: Record<string, unknown> },
   ): Promise<Trial> {
-    const request: ops.EnqueueRequest = { id: ops.newTrialId(now), params, paramKey, ...options };
-    return this.mutate('enqueueTrial', study, { ids: [request.id] }, (snap) => {
-      const own = snap.trials.get(request.id);
+    const id = newTrialId(now);
+    const request: ops.EnqueueRequest = { id, params, paramKey, ...options };
+    return this.mutate('enqueueTrial', study, { ids: [id] }, (snap) => {
+      const own = snap.trials.get(id);
       if (own) return { result: own };
       return decided(snap, ops.enqueueTrial(new StudyView(study, snap), request, now));
     });
@@ -358,7 +364,13 @@ export class RedisStore implements Store {
           if (!commit) return result;
           const arg = JSON.stringify(commit);
           const replies = await Promise.allSettled(
-            masters.map((m) => runScript(m.client, 'commitChange', this.keys.studyKeys(study), [arg, study])),
+            masters.map((m) =>
+              runScript(m.client, 'commitChange', this.keys.studyKeys(study), [
+                arg,
+                study,
+                this.timings.changeStreamMinLength,
+              ]),
+            ),
           );
           const applied = replies.filter((r) => r.status === 'fulfilled' && r.value === 'OK').length;
           if (applied === masters.length) return result;
@@ -485,6 +497,7 @@ export class RedisStore implements Store {
             JSON.stringify(updated),
             current.rev,
             'RUNNING',
+            this.timings.changeStreamMinLength,
           ]),
         );
         if (!replies.includes('CONFLICT')) return;
@@ -498,30 +511,6 @@ function decided<T>(snap: Snapshot, outcome: ops.OpOutcome<T>): Decision<T> {
   const { change, result } = outcome;
   if (!change.record && change.trials.length === 0) return { result };
   return { commit: toCommit(snap, change), result };
-}
-
-/** A RUNNING trial this very call started on an earlier try whose reply was lost. */
-function isOwnStart(trial: Trial, worker: WorkerInfo, now: number): boolean {
-  return (
-    trial.workerId === worker.workerId &&
-    trial.pid === worker.pid &&
-    trial.host === worker.host &&
-    trial.startedAt === now
-  );
-}
-
-function newStudyRecord(spec: StudySpec, now: number): StudyRecord {
-  if (typeof spec !== 'object' || spec === null) throw new InputError('study spec', 'must be an object');
-  if (typeof spec.name !== 'string' || spec.name.trim() === '') {
-    throw new InputError('study spec: name', 'must be a non-empty string');
-  }
-  if (!Array.isArray(spec.objectives)) throw new InputError(`study "${spec.name}": objectives`, 'must be a list');
-  const maxTrials = spec.limits?.maxTrials;
-  if (maxTrials !== undefined && !(Number.isInteger(maxTrials) && maxTrials >= 0)) {
-    throw new InputError(`study "${spec.name}": limits.maxTrials`, `must be an integer >= 0, got ${String(maxTrials)}`);
-  }
-  const formatVersion = STORE_FORMAT_VERSION;
-  return { name: spec.name, spec: structuredClone(spec), state: 'PENDING', createdAt: now, formatVersion };
 }
 
 function checkName(study: string): void {

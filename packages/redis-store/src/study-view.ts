@@ -1,17 +1,12 @@
-import { countsTowardBudget, InputError, type StudyRecord, type Trial } from '@swarmtune/core';
+import { InputError, type KeyedState, type StudyReader, type StudyRecord, type Trial } from '@swarmtune/core';
 import type { Snapshot } from './snapshot.js';
 
-export interface Counts {
-  budgetUsed: number;
-  running: number;
-  waiting: number;
-}
-
 /**
- * The part of a study an operation looks at, backed by a Snapshot instead of the whole study: the same questions
- * the in-memory StudyBook of @swarmtune/core answers, so that the operations below read like the reference ones.
+ * A study as the shared store decisions of @swarmtune/core see it, backed by a Snapshot: only the counters, the
+ * index entries and the trials that readStudy-5.lua was asked for. With several masters the snapshot is merged, so
+ * an index entry may point at a trial whose newest copy has moved on; the decisions check each trial's state.
  */
-export class StudyView {
+export class StudyView implements StudyReader {
   readonly record: StudyRecord;
 
   constructor(
@@ -26,57 +21,34 @@ export class StudyView {
     return this.snap.next;
   }
 
-  counts(): Counts {
-    return { budgetUsed: this.snap.budget, running: this.snap.runningCount, waiting: this.snap.waitingCount };
+  get budgetUsed(): number {
+    return this.snap.budget;
   }
 
-  countsAfter(changed: readonly Trial[]): Counts {
-    const after = this.counts();
-    for (const trial of changed) {
-      const old = this.snap.trials.get(trial.id);
-      if (old) count(after, old, -1);
-      count(after, trial, 1);
-    }
-    return after;
+  get runningCount(): number {
+    return this.snap.runningCount;
+  }
+
+  get waitingCount(): number {
+    return this.snap.waitingCount;
   }
 
   trialById(id: string): Trial | undefined {
     return this.snap.trials.get(id);
   }
 
-  oldestWaiting(): Trial | undefined {
-    return this.inState(this.snap.oldestWaiting, 'WAITING');
+  keyHolder(_paramKey: string, state: KeyedState): string | undefined {
+    // The snapshot holds the index entries of the one key the operation asked for; the decisions check the key.
+    if (state === 'WAITING') return this.snap.byKey.W;
+    if (state === 'RUNNING') return this.snap.byKey.R;
+    return this.snap.byKey.C;
   }
 
-  runningTrials(): Trial[] {
-    return this.snap.runningIds
-      .map((id) => this.snap.trials.get(id))
-      .filter((t): t is Trial => t?.state === 'RUNNING')
-      .sort((a, b) => a.number - b.number);
+  oldestWaitingId(): string | undefined {
+    return this.snap.oldestWaiting;
   }
 
-  waitingWithKey(key: string): Trial | undefined {
-    return this.inState(this.snap.byKey.W, 'WAITING', key);
+  runningIds(): Iterable<string> {
+    return this.snap.runningIds;
   }
-
-  runningWithKey(key: string): Trial | undefined {
-    return this.inState(this.snap.byKey.R, 'RUNNING', key);
-  }
-
-  completeWithKey(key: string): Trial | undefined {
-    const t = this.inState(this.snap.byKey.C, 'COMPLETE', key);
-    return t && t.reusedFrom === undefined ? t : undefined;
-  }
-
-  private inState(id: string | undefined, state: Trial['state'], key?: string): Trial | undefined {
-    const t = id === undefined ? undefined : this.snap.trials.get(id);
-    if (!t || t.state !== state) return undefined;
-    return key === undefined || t.paramKey === key ? t : undefined;
-  }
-}
-
-function count(counts: Counts, trial: Trial, sign: 1 | -1): void {
-  if (countsTowardBudget(trial)) counts.budgetUsed += sign;
-  if (trial.state === 'RUNNING') counts.running += sign;
-  if (trial.state === 'WAITING') counts.waiting += sign;
 }

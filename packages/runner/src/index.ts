@@ -16,3 +16,4 @@ export { killProcessGroup, isProcessGroupAlive, type KillOutcome } from './proce
 export { renderCommand, templateVariables, shellQuote, formatParamValue } from './template.js';
 export { paramEnvName, paramEnvVars } from './param-env.js';
 export { OutputParser, type OutputParserOptions, type ParsedOutput } from './output-parser.js';
+export * from './service/index.js';

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, type StudyClient } from '@swarmtune/core';
 import { commandObjectiveSchema, runCommandTrial, toTrialResult, type CommandObjective } from '@swarmtune/runner';
+import { serviceEvaluator } from './service-evaluator.js';
+import { TrialPruning } from './pruning.js';
 import type { Evaluator } from './worker.js';
 
 /**
@@ -24,7 +26,8 @@ export function commandEvaluator(options: { logDir: string }): Evaluator {
     }
     return spec;
   };
-  return async ({ trial, study, signal }) => {
+  return async ({ trial, study, signal, logger }) => {
+    const pruning = TrialPruning.for(study, trial, signal, logger);
     const outcome = await runCommandTrial(specOf(study), {
       params: trial.params,
       trialNumber: trial.number,
@@ -33,8 +36,17 @@ export function commandEvaluator(options: { logDir: string }): Evaluator {
       baseDir: process.cwd(),
       logDir: join(options.logDir, study.name),
       objectives: study.record.spec.objectives,
-      signal,
+      signal: pruning.signal,
+      onIntermediate: pruning.onIntermediate,
     });
-    return toTrialResult(outcome);
+    await pruning.settled();
+    return pruning.toResult(toTrialResult(outcome), signal);
   };
+}
+
+/** Picks the runner by the study's `objective.type`: `command` or `service`. */
+export function objectiveEvaluator(options: { logDir: string }): Evaluator {
+  const command = commandEvaluator(options);
+  const service = serviceEvaluator(options);
+  return (ctx) => (ctx.study.record.spec.objective?.type === 'service' ? service(ctx) : command(ctx));
 }

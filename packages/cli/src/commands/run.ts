@@ -1,14 +1,15 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { bestTrial, countsTowardBudget, InputError, TERMINAL_STUDY_STATES, type StudySpec } from '@swarmtune/core';
-import { commandEvaluator, Worker, workerIdentity } from '@swarmtune/worker';
+import { objectiveEvaluator, Worker, workerIdentity } from '@swarmtune/worker';
 import { loadExperimentFile, type Experiment } from '../experiment.js';
 import { trialJson, trialLine } from '../format.js';
 import { createLogger } from '../logger.js';
 import { progressReporter } from '../progress.js';
 import { installStopSignals } from '../signals.js';
 import { defaultStoreUrl, openStore } from '../store-url.js';
+import { studyOutputs, withBaseFromBestFile, type OutputFlags } from '../study-outputs.js';
 
-export interface RunOptions {
+export interface RunOptions extends OutputFlags {
   workers?: number;
   store?: string;
   json?: boolean;
@@ -43,7 +44,7 @@ export async function runExperiment(file: string, opts: RunOptions): Promise<num
   const identity = workerIdentity();
   const logger = createLogger(identity, { interactive: Boolean(process.stderr.isTTY) });
   try {
-    const spec = specToStore(exp);
+    const spec = withBaseFromBestFile(specToStore(exp), opts.best);
     const { record, created } = await store.createStudy(spec, Date.now());
     if (!created) checkResumable(record.spec, spec, `${file}: name`);
     logger.info({ study: spec.name, store: store.displayUrl, created }, created ? 'study created' : 'resuming study');
@@ -52,29 +53,41 @@ export async function runExperiment(file: string, opts: RunOptions): Promise<num
     } else {
       const before = (await store.getTrials(spec.name)).filter((t) => t.state !== 'RUNNING' && countsTowardBudget(t)).length;
       const progress = progressReporter({ total: record.spec.limits.maxTrials, objectives: record.spec.objectives, done: before });
+      const outputs = studyOutputs({
+        spec: record.spec,
+        flags: opts,
+        evaluate: objectiveEvaluator({ logDir: logDir() }),
+        logger,
+        ...(exp.notify ? { experimentNotify: { raw: exp.notify, baseDir: exp.baseDir, where: `${file}: notify` } } : {}),
+      });
       const worker = new Worker({
         store,
         studies: [spec.name],
-        evaluate: commandEvaluator({ logDir: logDir() }),
+        evaluate: outputs.evaluate,
         logger,
         identity,
         concurrency: opts.workers ?? record.spec.limits.trialConcurrency ?? 1,
-        onEvent: progress.onEvent,
+        onEvent: (event) => {
+          progress.onEvent(event);
+          outputs.onEvent(event);
+        },
         // one process: a seeded study gives the same trials every time
         rngSalt: '',
       });
       const removeSignals = installStopSignals(worker);
+      outputs.start();
       try {
         const summary = await worker.run();
         if (summary.undelivered > 0) return 1;
       } finally {
         removeSignals();
         progress.stop();
+        await outputs.close();
       }
     }
     const final = await store.getStudy(spec.name);
     const trials = await store.getTrials(spec.name);
-    const best = bestTrial(trials, record.spec.objectives);
+    const best = bestTrial(trials, record.spec.objectives, record.spec.constraints);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ study: spec.name, state: final?.state, best: best ? trialJson(best, record.spec.objectives) : null })}\n`);
     } else {

@@ -45,7 +45,7 @@ export async function studyList(opts: ReadOptions): Promise<void> {
     const rows = [];
     for (const s of studies) {
       const trials = await store.getTrials(s.name);
-      rows.push({ name: s.name, state: s.state, trials: trials.length, complete: trials.filter((t) => t.state === 'COMPLETE').length, best: bestTrial(trials, s.spec.objectives)?.values?.[0] });
+      rows.push({ name: s.name, state: s.state, trials: trials.length, complete: trials.filter((t) => t.state === 'COMPLETE').length, best: bestTrial(trials, s.spec.objectives, s.spec.constraints)?.values?.[0] });
     }
     if (opts.json) return print(rows);
     if (rows.length === 0) return print(`no studies in ${store.displayUrl}`);
@@ -57,7 +57,7 @@ export async function studyShow(name: string, opts: ReadOptions): Promise<void> 
   await withStore(opts.store, async (store) => {
     const record = await requireStudy(store, name);
     const trials = await store.getTrials(name);
-    const best = bestTrial(trials, record.spec.objectives);
+    const best = bestTrial(trials, record.spec.objectives, record.spec.constraints);
     if (opts.json) return print({ ...record, counts: Object.fromEntries(countPairs(trials)), best: best ? trialJson(best, record.spec.objectives) : null });
     print(`study ${record.name}: ${record.state}${record.stateReason ? ` (${record.stateReason})` : ''}`);
     print(`objectives: ${record.spec.objectives.map((o) => `${o.name} (${o.direction})`).join(', ')}`);
@@ -76,7 +76,7 @@ function countPairs(trials: readonly Trial[]): Map<string, number> {
 export async function studyBest(name: string, opts: ReadOptions): Promise<void> {
   await withStore(opts.store, async (store) => {
     const record = await requireStudy(store, name);
-    const best = bestTrial(await store.getTrials(name), record.spec.objectives);
+    const best = bestTrial(await store.getTrials(name), record.spec.objectives, record.spec.constraints);
     if (opts.json) return print(best ? trialJson(best, record.spec.objectives) : null);
     print(best ? trialLine(best, record.spec.objectives) : `no COMPLETE trial in study ${name}`);
   });

@@ -1,5 +1,5 @@
 import { InputError } from '@swarmtune/core';
-import { commandEvaluator, Worker, workerIdentity } from '@swarmtune/worker';
+import { objectiveEvaluator, Worker, workerIdentity } from '@swarmtune/worker';
 import { createLogger } from '../logger.js';
 import { installStopSignals } from '../signals.js';
 import { defaultStoreUrl, openStore } from '../store-url.js';
@@ -28,7 +28,7 @@ export async function workerStart(opts: WorkerStartOptions): Promise<number> {
     const worker = new Worker({
       store,
       studies: opts.all ? 'all' : opts.study!,
-      evaluate: commandEvaluator({ logDir: logDir() }),
+      evaluate: objectiveEvaluator({ logDir: logDir() }),
       logger,
       identity,
       concurrency: opts.concurrency,

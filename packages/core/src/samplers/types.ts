@@ -1,10 +1,12 @@
-import type { ObjectiveSpec, ParamValue, Params, Trial } from '../model.js';
+import type { ConstraintSpec, ObjectiveSpec, ParamValue, Params, Trial } from '../model.js';
 import type { Rng } from '../rng.js';
 import type { Distribution, SearchSpace } from '../space/types.js';
 
 export interface SamplerContext {
   space: SearchSpace;
   objectives: ObjectiveSpec[];
+  /** The study's constraints on metrics; samplers that learn prefer feasible trials (Optuna's semantics). */
+  constraints?: ConstraintSpec[];
   /** Every trial of the study the worker knows of, in any state. */
   trials: readonly Trial[];
   rng: Rng;

@@ -42,6 +42,8 @@ export interface StopOptions {
  *
  * Implementations: memory (one process), file (several processes on one machine), redis / keydb (many hosts).
  * All times are ms since epoch and are passed in by the caller so that tests control them.
+ * The decisions of every implementation are the shared functions of study-ops.ts. A study (or trial) that does not
+ * exist, bad arguments and bad results are an InputError; a store that cannot be reached or read is a StoreError.
  */
 export interface Store {
   /** The URL with any password replaced by `***`: safe to log. */
@@ -56,7 +58,10 @@ export interface Store {
    * Returns the state the study has afterwards.
    */
   setStudyState(name: string, state: StudyState, now: number, reason?: string): Promise<StudyState>;
-  /** `study stop`: state STOPPED (visible to workers that poll) plus a `stop` event to subscribers. */
+  /**
+   * `study stop`: state STOPPED (visible to workers that poll) plus a `stop` event to subscribers. A STOPPED study
+   * can still be escalated to `now`; on a DONE, TIMEOUT or ERROR study it does nothing.
+   */
   stopStudy(name: string, options: StopOptions, now: number): Promise<void>;
 
   /**
@@ -86,12 +91,14 @@ export interface Store {
 
   /** Refreshes `heartbeatAt` of RUNNING trials (ignored for trials that are no longer RUNNING). */
   heartbeat(study: string, trialIds: readonly string[], now: number): Promise<void>;
+  /** Records (or replaces) the value at `value.step`; ignored when the trial is no longer RUNNING. */
   reportIntermediate(study: string, trialId: string, value: IntermediateValue, now: number): Promise<void>;
   /**
    * RUNNING -> COMPLETE | PRUNED | FAIL. Idempotent: finishing a trial that is already finished returns it
    * unchanged (a result delivered twice is recorded once). A FAIL(interrupted | stale) re-enqueues the params as a
    * WAITING trial when the study's `retryFailed` allows (see shouldRetry), in the same atomic step.
    * When the budget is used up and nothing is RUNNING or WAITING any more, the study becomes DONE.
+   * A COMPLETE result needs one value per objective of the study (InputError otherwise).
    */
   finishTrial(study: string, trialId: string, result: TrialResult, now: number): Promise<Trial>;
   /** Every RUNNING trial whose heartbeat (or start) is older than `graceMs` -> FAIL(stale), re-enqueued as above. */

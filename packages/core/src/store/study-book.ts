@@ -1,18 +1,9 @@
 import { StoreError } from '../errors.js';
 import { countsTowardBudget, type StudyRecord, type Trial, type TrialState } from '../model.js';
+import type { KeyedState, StudyChange, StudyReader } from './study-reader.js';
 
-/** What one store operation wrote: the study record when it changed, and every trial it created or changed. */
-export interface BookChange {
-  record?: StudyRecord;
-  trials: Trial[];
-}
-
-/** Trial counts that decide claims and the end of a study. */
-export interface BookCounts {
-  budgetUsed: number;
-  running: number;
-  waiting: number;
-}
+/** What one store operation wrote (the journal's entries are these). */
+export type BookChange = StudyChange;
 
 interface TrialsWithKey {
   waiting: Set<number>;
@@ -27,7 +18,7 @@ interface TrialsWithKey {
  * (as every process reading a file journal does) yields the same book, including the change sequence that
  * readChanges cursors point into.
  */
-export class StudyBook {
+export class StudyBook implements StudyReader {
   private studyRecord: StudyRecord;
   private readonly trials: Trial[] = [];
   private readonly numberById = new Map<string, number>();
@@ -59,19 +50,16 @@ export class StudyBook {
     return this.changeLog.length;
   }
 
-  counts(): BookCounts {
-    return { budgetUsed: this.budget, running: this.running.size, waiting: this.waiting.size };
+  get budgetUsed(): number {
+    return this.budget;
   }
 
-  /** The counts as they would be after `changed` (each trial at most once) were applied. */
-  countsAfter(changed: readonly Trial[]): BookCounts {
-    const after = this.counts();
-    for (const trial of changed) {
-      const old = this.trials[trial.number];
-      if (old) subtract(after, old);
-      add(after, trial);
-    }
-    return after;
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  get waitingCount(): number {
+    return this.waiting.size;
   }
 
   trialByNumber(number: number): Trial | undefined {
@@ -87,26 +75,20 @@ export class StudyBook {
     return this.trials;
   }
 
-  oldestWaiting(): Trial | undefined {
-    for (const number of this.waiting) return this.trials[number];
-    return undefined;
+  oldestWaitingId(): string | undefined {
+    return this.idOfFirst(this.waiting);
   }
 
-  runningTrials(): Trial[] {
-    return [...this.running].map((n) => this.trials[n]!);
+  *runningIds(): Iterable<string> {
+    for (const number of this.running) yield this.trials[number]!.id;
   }
 
-  waitingWithKey(key: string): Trial | undefined {
-    return this.first(this.byKey.get(key)?.waiting);
-  }
-
-  runningWithKey(key: string): Trial | undefined {
-    return this.first(this.byKey.get(key)?.running);
-  }
-
-  completeWithKey(key: string): Trial | undefined {
-    const number = this.byKey.get(key)?.complete;
-    return number === undefined ? undefined : this.trials[number];
+  keyHolder(paramKey: string, state: KeyedState): string | undefined {
+    const entry = this.byKey.get(paramKey);
+    if (!entry) return undefined;
+    if (state === 'WAITING') return this.idOfFirst(entry.waiting);
+    if (state === 'RUNNING') return this.idOfFirst(entry.running);
+    return entry.complete === undefined ? undefined : this.trials[entry.complete]!.id;
   }
 
   /** Latest versions of the trials written after change `seq`, ordered by number. */
@@ -190,20 +172,8 @@ export class StudyBook {
     return entry;
   }
 
-  private first(numbers: Set<number> | undefined): Trial | undefined {
-    if (numbers) for (const number of numbers) return this.trials[number];
+  private idOfFirst(numbers: Set<number>): string | undefined {
+    for (const number of numbers) return this.trials[number]!.id;
     return undefined;
   }
-}
-
-function add(counts: BookCounts, trial: Trial): void {
-  if (countsTowardBudget(trial)) counts.budgetUsed++;
-  if (trial.state === 'RUNNING') counts.running++;
-  if (trial.state === 'WAITING') counts.waiting++;
-}
-
-function subtract(counts: BookCounts, trial: Trial): void {
-  if (countsTowardBudget(trial)) counts.budgetUsed--;
-  if (trial.state === 'RUNNING') counts.running--;
-  if (trial.state === 'WAITING') counts.waiting--;
 }

@@ -1,8 +1,10 @@
-// Every Store operation as a pure function of (book, arguments, now): it reads the book and returns the records to
-// persist plus the caller's answer. The stores apply the change to the book (and, for the file store, append it to
-// the journal first), so memory and file semantics cannot drift apart.
+// Every state-changing Store operation as a pure function of (study, arguments, now): it reads the study through
+// a StudyReader and returns the records to write plus the caller's answer. The memory and file stores apply the
+// change to their StudyBook (the file store appends it to the journal first); the Redis store turns it into one
+// atomic commit. One set of rules for every store, so their semantics cannot drift apart.
 import { InputError } from '../errors.js';
 import {
+  countsTowardBudget,
   isFinished,
   shouldRetry,
   STORE_FORMAT_VERSION,
@@ -17,16 +19,18 @@ import {
   type TrialResult,
   type WorkerInfo,
 } from '../model.js';
-import type { BookChange, StudyBook } from './study-book.js';
 import type { ClaimOutcome, StopOptions } from './store.js';
+import type { KeyedState, StudyChange, StudyReader } from './study-reader.js';
 import { newTrialId } from './trial-id.js';
 
 export interface OpOutcome<T> {
-  change: BookChange;
+  change: StudyChange;
   result: T;
 }
 
 export interface ClaimRequest {
+  /** Id for a trial this claim creates (default: a new one). A store that retries a call passes the same id. */
+  id?: string;
   params: Params;
   paramKey: string | null;
   worker: WorkerInfo;
@@ -34,6 +38,8 @@ export interface ClaimRequest {
 }
 
 export interface EnqueueRequest {
+  /** Id of the new trial (default: a new one). */
+  id?: string;
   params: Params;
   paramKey: string | null;
   retryOf?: number;
@@ -56,7 +62,7 @@ export function isTerminal(state: StudyState): boolean {
   return TERMINAL_STUDY_STATES.includes(state);
 }
 
-export function isChange(change: BookChange): boolean {
+export function isChange(change: StudyChange): boolean {
   return change.record !== undefined || change.trials.length > 0;
 }
 
@@ -82,13 +88,13 @@ function checkSpec(spec: StudySpec): void {
 }
 
 export function setStudyState(
-  book: StudyBook,
+  study: StudyReader,
   state: StudyState,
   now: number,
   reason?: string,
 ): OpOutcome<StudyState> {
   if (!STUDY_STATES.includes(state)) throw new InputError('study state', `unknown state "${String(state)}"`);
-  const current = book.record;
+  const current = study.record;
   if (isTerminal(current.state) || current.state === state) return unchanged(current.state);
   const record: StudyRecord = { ...current, state };
   if (reason !== undefined) record.stateReason = reason;
@@ -98,8 +104,8 @@ export function setStudyState(
 }
 
 /** STOPPED with `stopNow`; a study stopped already can still be escalated to `now`. Other terminal states stay. */
-export function stopStudy(book: StudyBook, options: StopOptions, now: number): OpOutcome<StudyRecord> {
-  const current = book.record;
+export function stopStudy(study: StudyReader, options: StopOptions, now: number): OpOutcome<StudyRecord> {
+  const current = study.record;
   if (current.state === 'STOPPED') {
     if (!options.now || current.stopNow) return unchanged(current);
     const record = { ...current, stopNow: true };
@@ -110,20 +116,19 @@ export function stopStudy(book: StudyBook, options: StopOptions, now: number): O
   return { change: { record, trials: [] }, result: record };
 }
 
-export function claimParams(book: StudyBook, request: ClaimRequest, now: number): OpOutcome<ClaimOutcome> {
-  const study = book.record;
-  if (isTerminal(study.state)) return unchanged({ kind: 'study_ended', state: study.state });
+export function claimParams(study: StudyReader, request: ClaimRequest, now: number): OpOutcome<ClaimOutcome> {
+  if (isTerminal(study.record.state)) return unchanged({ kind: 'study_ended', state: study.record.state });
   const key = request.paramKey;
   if (key !== null) {
-    const waiting = book.waitingWithKey(key);
+    const waiting = trialWithKey(study, key, 'WAITING');
     if (waiting) {
       const trial = runFor(waiting, request.worker, now, request.attrs);
-      return started(book, now, trial, { kind: 'claimed', trial });
+      return started(study, now, trial, { kind: 'claimed', trial });
     }
-    const complete = book.completeWithKey(key);
+    const complete = trialWithKey(study, key, 'COMPLETE');
     if (complete) {
       const trial: Trial = {
-        ...newTrial(book, request, now),
+        ...newTrial(study, request, now),
         state: 'COMPLETE',
         startedAt: now,
         finishedAt: now,
@@ -131,84 +136,87 @@ export function claimParams(book: StudyBook, request: ClaimRequest, now: number)
       };
       if (complete.values) trial.values = [...complete.values];
       if (complete.metrics) trial.metrics = { ...complete.metrics };
-      return started(book, now, trial, { kind: 'reused', trial });
+      return started(study, now, trial, { kind: 'reused', trial });
     }
-    const running = book.runningWithKey(key);
+    const running = trialWithKey(study, key, 'RUNNING');
     if (running) {
       const trial: Trial = {
-        ...newTrial(book, request, now),
+        ...newTrial(study, request, now),
         state: 'FAIL',
         failReason: 'duplicate_running',
         duplicateOf: running.number,
         finishedAt: now,
       };
-      return started(book, now, trial, { kind: 'duplicate_running', trial });
+      return started(study, now, trial, { kind: 'duplicate_running', trial });
     }
   }
-  if (budgetUsedUp(book)) {
-    return { change: { record: doneIfSettled(book, [], now), trials: [] }, result: { kind: 'budget_exhausted' } };
-  }
-  const trial: Trial = { ...newTrial(book, request, now), state: 'RUNNING', startedAt: now, heartbeatAt: now };
-  return started(book, now, trial, { kind: 'claimed', trial });
+  if (budgetUsedUp(study)) return withDone(study, [], now, { kind: 'budget_exhausted' });
+  const trial: Trial = { ...newTrial(study, request, now), state: 'RUNNING', startedAt: now, heartbeatAt: now };
+  return started(study, now, trial, { kind: 'claimed', trial });
 }
 
-export function claimWaiting(book: StudyBook, worker: WorkerInfo, now: number): OpOutcome<Trial | null> {
-  if (isTerminal(book.record.state)) return unchanged(null);
-  const waiting = book.oldestWaiting();
+export function claimWaiting(study: StudyReader, worker: WorkerInfo, now: number): OpOutcome<Trial | null> {
+  if (isTerminal(study.record.state)) return unchanged(null);
+  const waiting = inState(study, study.oldestWaitingId(), 'WAITING');
   if (!waiting) return unchanged(null);
   const trial = runFor(waiting, worker, now);
-  return started(book, now, trial, trial);
+  return started(study, now, trial, trial);
 }
 
-export function enqueueTrial(book: StudyBook, request: EnqueueRequest, now: number): OpOutcome<Trial> {
+export function enqueueTrial(study: StudyReader, request: EnqueueRequest, now: number): OpOutcome<Trial> {
   checkParams(request.params, request.paramKey);
-  const trial: Trial = {
-    id: newTrialId(),
-    number: book.nextNumber,
-    study: book.name,
-    state: 'WAITING',
-    params: { ...request.params },
-    paramKey: request.paramKey,
-    createdAt: now,
-    rev: 1,
-  };
+  const trial = freshTrial(study, request, study.nextNumber, now);
   if (request.retryOf !== undefined) trial.retryOf = request.retryOf;
   if (request.retryCount !== undefined) trial.retryCount = request.retryCount;
-  if (request.attrs !== undefined) trial.attrs = clone(request.attrs);
   return { change: { trials: [trial] }, result: trial };
 }
 
-export function heartbeat(book: StudyBook, trialIds: readonly string[], now: number): OpOutcome<void> {
+export function heartbeat(study: StudyReader, trialIds: readonly string[], now: number): OpOutcome<void> {
   const trials: Trial[] = [];
   for (const id of new Set(trialIds)) {
-    const trial = book.trialById(id);
-    if (trial?.state === 'RUNNING') trials.push({ ...trial, heartbeatAt: now, rev: trial.rev + 1 });
+    const trial = study.trialById(id);
+    const beaten = trial && heartbeatOf(trial, now);
+    if (beaten) trials.push(beaten);
   }
   return { change: { trials }, result: undefined };
 }
 
+/** The trial with its heartbeat refreshed, or null when it is no longer RUNNING (nothing to write). */
+export function heartbeatOf(trial: Trial, now: number): Trial | null {
+  return trial.state === 'RUNNING' ? { ...trial, heartbeatAt: now, rev: trial.rev + 1 } : null;
+}
+
 /** Records (or replaces) the value at `value.step` of a RUNNING trial; ignored for trials that are not RUNNING. */
 export function reportIntermediate(
-  book: StudyBook,
+  study: StudyReader,
   trialId: string,
   value: IntermediateValue,
   _now: number,
 ): OpOutcome<void> {
+  checkIntermediate(trialId, value);
+  const updated = withIntermediate(findTrial(study, trialId), value);
+  return updated ? { change: { trials: [updated] }, result: undefined } : unchanged(undefined);
+}
+
+export function checkIntermediate(trialId: string, value: IntermediateValue): void {
   if (!Number.isFinite(value?.step) || typeof value.value !== 'number' || Number.isNaN(value.value)) {
     throw new InputError(`trial ${trialId}: intermediate value`, 'needs a finite step and a numeric value');
   }
-  const trial = findTrial(book, trialId);
-  if (trial.state !== 'RUNNING') return unchanged(undefined);
+}
+
+/** The trial with `value` recorded (replacing one at the same step), or null when it is not RUNNING. */
+export function withIntermediate(trial: Trial, value: IntermediateValue): Trial | null {
+  if (trial.state !== 'RUNNING') return null;
   const intermediate = (trial.intermediate ?? []).filter((v) => v.step !== value.step);
   intermediate.push({ step: value.step, value: value.value });
   intermediate.sort((a, b) => a.step - b.step);
-  return { change: { trials: [{ ...trial, intermediate, rev: trial.rev + 1 }] }, result: undefined };
+  return { ...trial, intermediate, rev: trial.rev + 1 };
 }
 
-export function finishTrial(book: StudyBook, trialId: string, result: TrialResult, now: number): OpOutcome<Trial> {
-  const current = findTrial(book, trialId);
+export function finishTrial(study: StudyReader, trialId: string, result: TrialResult, now: number): OpOutcome<Trial> {
+  const current = findTrial(study, trialId);
   if (isFinished(current.state)) return unchanged(current);
-  checkResult(book, current, result);
+  checkResult(study, current, result);
   const finished: Trial = { ...current, state: result.state, finishedAt: now, rev: current.rev + 1 };
   if (result.values !== undefined) finished.values = [...result.values];
   if (result.metrics !== undefined) finished.metrics = { ...result.metrics };
@@ -220,16 +228,18 @@ export function finishTrial(book: StudyBook, trialId: string, result: TrialResul
   if (result.state === 'FAIL') {
     const reason = result.failReason ?? 'error';
     finished.failReason = reason;
-    if (shouldRetry(book.record.spec, current, reason)) trials.push(retryOf(book, finished, book.nextNumber, now));
+    if (shouldRetry(study.record.spec, current, reason)) trials.push(retryOf(study, finished, study.nextNumber, now));
   }
-  return { change: { record: doneIfSettled(book, trials, now), trials }, result: finished };
+  return withDone(study, trials, now, finished);
 }
 
-export function failStaleTrials(book: StudyBook, graceMs: number, now: number): OpOutcome<Trial[]> {
-  if (!Number.isFinite(graceMs) || graceMs < 0) throw new InputError('heartbeat grace', `must be >= 0 ms, got ${graceMs}`);
+export function failStaleTrials(study: StudyReader, graceMs: number, now: number): OpOutcome<Trial[]> {
+  if (!Number.isFinite(graceMs) || graceMs < 0) {
+    throw new InputError('heartbeat grace', `must be >= 0 ms, got ${graceMs}`);
+  }
   const failed: Trial[] = [];
   const retries: Trial[] = [];
-  for (const trial of book.runningTrials()) {
+  for (const trial of runningTrials(study)) {
     const lastSign = trial.heartbeatAt ?? trial.startedAt ?? trial.createdAt;
     if (lastSign >= now - graceMs) continue;
     const stale: Trial = {
@@ -241,38 +251,69 @@ export function failStaleTrials(book: StudyBook, graceMs: number, now: number): 
       rev: trial.rev + 1,
     };
     failed.push(stale);
-    if (shouldRetry(book.record.spec, trial, 'stale')) {
-      retries.push(retryOf(book, stale, book.nextNumber + retries.length, now));
+    if (shouldRetry(study.record.spec, trial, 'stale')) {
+      retries.push(retryOf(study, stale, study.nextNumber + retries.length, now));
     }
   }
   if (failed.length === 0) return unchanged([]);
-  const trials = [...failed, ...retries];
-  return { change: { record: doneIfSettled(book, trials, now), trials }, result: failed };
+  return withDone(study, [...failed, ...retries], now, failed);
 }
 
-function findTrial(book: StudyBook, trialId: string): Trial {
-  const trial = book.trialById(trialId);
-  if (!trial) throw new InputError(`trial ${trialId}`, `not found in study "${book.name}"`);
+export function findTrial(study: StudyReader, trialId: string): Trial {
+  const trial = study.trialById(trialId);
+  if (!trial) throw new InputError(`trial ${trialId}`, `not found in study "${study.record.name}"`);
   return trial;
 }
 
-function newTrial(book: StudyBook, request: ClaimRequest, now: number): Trial {
-  checkParams(request.params, request.paramKey);
+/** The trial behind an id from an index or queue, if it is (still) in `state`. */
+function inState(study: StudyReader, id: string | undefined, state: Trial['state']): Trial | undefined {
+  const trial = id === undefined ? undefined : study.trialById(id);
+  return trial?.state === state ? trial : undefined;
+}
+
+/** The trial the param-key index gives for `key` in `state`, checked against the trial itself. */
+export function trialWithKey(study: StudyReader, key: string, state: KeyedState): Trial | undefined {
+  const trial = inState(study, study.keyHolder(key, state), state);
+  if (!trial || trial.paramKey !== key) return undefined;
+  return state === 'COMPLETE' && trial.reusedFrom !== undefined ? undefined : trial;
+}
+
+/** RUNNING trials by number, so that retries get their numbers in the same order on every store. */
+function runningTrials(study: StudyReader): Trial[] {
+  const running: Trial[] = [];
+  for (const id of study.runningIds()) {
+    const trial = inState(study, id, 'RUNNING');
+    if (trial) running.push(trial);
+  }
+  return running.sort((a, b) => a.number - b.number);
+}
+
+/** A new trial (rev 1, WAITING until the caller says otherwise) with the given params, key and attributes. */
+function freshTrial(
+  study: StudyReader,
+  from: Pick<Trial, 'params' | 'paramKey' | 'attrs'> & { id?: string },
+  number: number,
+  now: number,
+): Trial {
   const trial: Trial = {
-    id: newTrialId(),
-    number: book.nextNumber,
-    study: book.name,
-    state: 'RUNNING',
-    params: { ...request.params },
-    paramKey: request.paramKey,
-    host: request.worker.host,
-    workerId: request.worker.workerId,
-    pid: request.worker.pid,
+    id: from.id ?? newTrialId(now),
+    number,
+    study: study.record.name,
+    state: 'WAITING',
+    params: { ...from.params },
+    paramKey: from.paramKey,
     createdAt: now,
     rev: 1,
   };
-  if (request.attrs !== undefined) trial.attrs = clone(request.attrs);
+  if (from.attrs !== undefined) trial.attrs = clone(from.attrs);
   return trial;
+}
+
+/** The trial a claim creates, owned by the claiming worker (state and times set by the caller). */
+function newTrial(study: StudyReader, request: ClaimRequest, now: number): Trial {
+  checkParams(request.params, request.paramKey);
+  const { host, workerId, pid } = request.worker;
+  return { ...freshTrial(study, request, study.nextNumber, now), host, workerId, pid };
 }
 
 function runFor(waiting: Trial, worker: WorkerInfo, now: number, attrs?: Record<string, unknown>): Trial {
@@ -291,43 +332,46 @@ function runFor(waiting: Trial, worker: WorkerInfo, now: number, attrs?: Record<
 }
 
 /** The WAITING copy of a trial failed for an infrastructure reason: same params and key, one more retry. */
-function retryOf(book: StudyBook, failed: Trial, number: number, now: number): Trial {
-  const trial: Trial = {
-    id: newTrialId(),
-    number,
-    study: book.name,
-    state: 'WAITING',
-    params: { ...failed.params },
-    paramKey: failed.paramKey,
-    retryOf: failed.number,
-    retryCount: (failed.retryCount ?? 0) + 1,
-    createdAt: now,
-    rev: 1,
-  };
-  if (failed.attrs !== undefined) trial.attrs = clone(failed.attrs);
-  return trial;
+function retryOf(study: StudyReader, failed: Trial, number: number, now: number): Trial {
+  const { params, paramKey, attrs } = failed;
+  const trial = freshTrial(study, { params, paramKey, attrs }, number, now);
+  return { ...trial, retryOf: failed.number, retryCount: (failed.retryCount ?? 0) + 1 };
 }
 
 /** A claim that created or started a trial also starts a PENDING study. */
-function started<T>(book: StudyBook, now: number, trial: Trial, result: T): OpOutcome<T> {
-  const change: BookChange = { trials: [trial] };
-  if (book.record.state === 'PENDING') change.record = { ...book.record, state: 'RUNNING', startedAt: now };
+function started<T>(study: StudyReader, now: number, trial: Trial, result: T): OpOutcome<T> {
+  const change: StudyChange = { trials: [trial] };
+  if (study.record.state === 'PENDING') change.record = { ...study.record, state: 'RUNNING', startedAt: now };
   return { change, result };
 }
 
-function budgetUsedUp(book: StudyBook): boolean {
-  const maxTrials = book.record.spec.limits.maxTrials;
-  return maxTrials !== undefined && book.counts().budgetUsed >= maxTrials;
+function budgetUsedUp(study: StudyReader): boolean {
+  const maxTrials = study.record.spec.limits.maxTrials;
+  return maxTrials !== undefined && study.budgetUsed >= maxTrials;
+}
+
+function withDone<T>(study: StudyReader, trials: Trial[], now: number, result: T): OpOutcome<T> {
+  const record = doneIfSettled(study, trials, now);
+  return { change: record ? { record, trials } : { trials }, result };
 }
 
 /** The DONE record when, after `changed`, the budget is used up and nothing is RUNNING or WAITING. */
-function doneIfSettled(book: StudyBook, changed: readonly Trial[], now: number): StudyRecord | undefined {
-  const study = book.record;
-  const maxTrials = study.spec.limits.maxTrials;
-  if (maxTrials === undefined || isTerminal(study.state)) return undefined;
-  const after = book.countsAfter(changed);
-  if (after.budgetUsed < maxTrials || after.running > 0 || after.waiting > 0) return undefined;
-  return { ...study, state: 'DONE', endedAt: now, startedAt: study.startedAt ?? now };
+function doneIfSettled(study: StudyReader, changed: readonly Trial[], now: number): StudyRecord | undefined {
+  const record = study.record;
+  const maxTrials = record.spec.limits.maxTrials;
+  if (maxTrials === undefined || isTerminal(record.state)) return undefined;
+  let { budgetUsed, runningCount: running, waitingCount: waiting } = study;
+  for (const trial of changed) {
+    const before = study.trialById(trial.id);
+    for (const [version, sign] of [[before, -1], [trial, 1]] as const) {
+      if (!version) continue;
+      if (countsTowardBudget(version)) budgetUsed += sign;
+      if (version.state === 'RUNNING') running += sign;
+      if (version.state === 'WAITING') waiting += sign;
+    }
+  }
+  if (budgetUsed < maxTrials || running > 0 || waiting > 0) return undefined;
+  return { ...record, state: 'DONE', endedAt: now, startedAt: record.startedAt ?? now };
 }
 
 function checkParams(params: Params, paramKey: string | null): void {
@@ -337,15 +381,15 @@ function checkParams(params: Params, paramKey: string | null): void {
   if (paramKey !== null && typeof paramKey !== 'string') throw new InputError('paramKey', 'must be a string or null');
 }
 
-function checkResult(book: StudyBook, trial: Trial, result: TrialResult): void {
-  const where = `trial ${trial.number} of study "${book.name}": result`;
+function checkResult(study: StudyReader, trial: Trial, result: TrialResult): void {
+  const where = `trial ${trial.number} of study "${study.record.name}": result`;
   if (result.state !== 'COMPLETE' && result.state !== 'PRUNED' && result.state !== 'FAIL') {
     throw new InputError(`${where}.state`, `must be COMPLETE, PRUNED or FAIL, got ${String(result.state)}`);
   }
   if (result.values !== undefined && !(Array.isArray(result.values) && result.values.every(isNumber))) {
     throw new InputError(`${where}.values`, 'must be a list of numbers');
   }
-  const objectives = book.record.spec.objectives.length;
+  const objectives = study.record.spec.objectives.length;
   if (result.state === 'COMPLETE' && objectives > 0 && result.values?.length !== objectives) {
     throw new InputError(
       `${where}.values`,

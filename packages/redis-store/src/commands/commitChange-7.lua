@@ -1,7 +1,9 @@
 --[==[
   Applies one decided change of a study, all or nothing, if what it was decided from is still current.
   KEYS: 1 study hash, 2 trials hash, 3 param-key index, 4 waiting zset, 5 running set, 6 changes stream, 7 studies set
-  ARGV: 1 change JSON (see plan.ts), 2 study name
+  ARGV: 1 change JSON (see change.ts), 2 study name, 3 least length of the changes stream
+  The changes stream is trimmed (approximately) to max(ARGV[3], 2 x trials): readChanges-2 sends the whole study to a
+  reader whose cursor is older than the first entry kept, so trimming never loses a change for it.
   The change carries `seq`, the study's seq it was decided from (-1: do not check), and for every trial it writes the
   rev it was decided from: a stored copy with a higher rev means someone else changed it first -> CONFLICT.
   Only absolute writes (SET, HSET, ZADD, SADD, ...): the same change applied to several masters leaves the same data,
@@ -24,6 +26,10 @@ if ch.next then redis.call('HSET', KEYS[1], 'next', string.format('%d', ch.next)
 for _, t in ipairs(ch.trials) do
   redis.call('HSET', KEYS[2], t[1], t[2])
   redis.call('XADD', KEYS[6], '*', 't', t[1])
+end
+if #ch.trials > 0 then
+  local keep = math.max(tonumber(ARGV[3]), 2 * redis.call('HLEN', KEYS[2]))
+  redis.call('XTRIM', KEYS[6], 'MAXLEN', '~', keep)
 end
 -- An index entry holds the ids of its trials, space-separated, oldest first.
 -- pdel: [field, id] takes the id out of the entry. pset: [field, id, mode]: 0 set, 1 set if absent, 2 append.

@@ -4,6 +4,7 @@ import { compareNames } from '../../space/parse.js';
 import { sampleDistribution } from '../../space/sample.js';
 import type { Distribution } from '../../space/types.js';
 import { sampleSpace } from '../random.js';
+import { rankTrials } from '../../multi/ranking.js';
 import type { Sampler, SamplerContext } from '../types.js';
 import { belowCount, observationWeights, type TpeOptions } from './options.js';
 import { buildParamModel, continuousValue, toInternal, type ParamModel } from './param-model.js';
@@ -53,6 +54,7 @@ interface History {
 }
 
 function splitHistory(ctx: SamplerContext, options: TpeOptions): History {
+  if (ctx.objectives.length > 1 || (ctx.constraints?.length ?? 0) > 0) return splitRanked(ctx, options);
   const sign = ctx.objectives[0]?.direction === 'maximize' ? -1 : 1;
   const scored: { trial: Trial; score: number }[] = [];
   const running: Trial[] = [];
@@ -74,6 +76,23 @@ function splitHistory(ctx: SamplerContext, options: TpeOptions): History {
     .concat(running)
     .sort(byNumber);
   return { nComplete: scored.length, below, above };
+}
+
+/**
+ * Several objectives and/or constraints (Optuna's multi-objective and constrained TPE): the good group is the best
+ * n_below trials in the order of rankTrials (feasible before infeasible; fronts of the non-dominated sort, the
+ * boundary front cut by crowding distance where Optuna uses hypervolume contributions; infeasible by violation).
+ */
+function splitRanked(ctx: SamplerContext, options: TpeOptions): History {
+  const ranked = rankTrials(ctx.trials, ctx.objectives, ctx.constraints).map((r) => r.trial);
+  const running = options.constantLiar ? ctx.trials.filter((t) => t.state === 'RUNNING') : [];
+  const nBelow = belowCount(options, ranked.length);
+  const byNumber = (a: Trial, b: Trial) => a.number - b.number;
+  return {
+    nComplete: ranked.length,
+    below: ranked.slice(0, nBelow).sort(byNumber),
+    above: ranked.slice(nBelow).concat(running).sort(byNumber),
+  };
 }
 
 /** Internal coordinate (numeric) or choice index (categorical) of a trial's value; NaN when unusable. */

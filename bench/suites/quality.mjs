@@ -1,0 +1,157 @@
+// Suites `quality` (sequential) and `parallel` (8 trials in flight, constant liar on both sides): final regret and
+// best-so-far on standard test functions, swarmtune vs Optuna, like with like.
+import { createStudy } from '@swarmtune/core';
+import { intFlag, listFlag } from '../lib/args.mjs';
+import { FUNCTIONS, nniSpace, randomPoint } from '../lib/functions.mjs';
+import { fmt, ratio } from '../lib/format.mjs';
+import { runOptuna } from '../lib/optuna.mjs';
+import { readResult } from '../lib/results.mjs';
+import { bestSoFar, mean, median } from '../lib/stats.mjs';
+
+/** Compared configurations: swarmtune options and the Optuna sampler settings that match them. */
+const CONFIGS = {
+  tpe: { swarmtune: { name: 'tpe', options: {} }, optuna: { sampler: 'tpe' } },
+  'tpe-mv': { swarmtune: { name: 'tpe', options: { multivariate: true } }, optuna: { sampler: 'tpe', multivariate: true } },
+  random: { swarmtune: { name: 'random' }, optuna: { sampler: 'random' } },
+  // Extra, swarmtune only (compared with Optuna's multivariate TPE): the set measured good for small continuous problems.
+  'tpe-tuned': {
+    swarmtune: { name: 'tpe', options: { multivariate: true, bandwidth: 'neighbour', gamma: 0.3 } },
+    optuna: { sampler: 'tpe', multivariate: true },
+    extra: true,
+  },
+};
+
+export function withLiar(config) {
+  if (config.name !== 'tpe') return config;
+  return { ...config, options: { ...config.options, constantLiar: true } };
+}
+
+async function swarmtuneRuns(fnName, samplerConfig, seeds, trials, inFlight) {
+  const fn = FUNCTIONS[fnName];
+  const runs = [];
+  const t0 = performance.now();
+  for (const seed of seeds) {
+    const study = await createStudy({ searchSpace: nniSpace(fn.dims), sampler: samplerConfig, seed, direction: 'minimize' });
+    const values = [];
+    const pending = [];
+    let asked = 0;
+    while (asked < trials || pending.length > 0) {
+      while (asked < trials && pending.length < inFlight) {
+        const handle = await study.ask();
+        if (!handle) throw new Error(`swarmtune ${fnName} seed ${seed}: ask returned nothing after ${asked} trials`);
+        pending.push(handle);
+        asked++;
+      }
+      const handle = pending.shift();
+      const value = fn.f(handle.params);
+      await study.tell(handle, value);
+      values.push(value);
+    }
+    runs.push({ seed, values });
+  }
+  return { runs, seconds: (performance.now() - t0) / 1000 };
+}
+
+function summarise(runs, optimum, trials) {
+  const curves = runs.map((r) => bestSoFar(r.values).map((v) => v - optimum));
+  const finals = curves.map((c) => c[c.length - 1]);
+  const checkpoints = {};
+  for (const k of [10, 25, 50, 100, trials]) if (k <= trials) checkpoints[k] = median(curves.map((c) => c[k - 1]));
+  return { medianFinal: median(finals), meanFinal: mean(finals), checkpoints, finals };
+}
+
+/** Both implementations of every function agree on random points (guards against a typo on one side). */
+async function selfcheck() {
+  let s = 7;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const points = [];
+  for (const [fnName, fn] of Object.entries(FUNCTIONS)) for (let i = 0; i < 3; i++) points.push({ fn: fnName, params: randomPoint(fn.dims, rand) });
+  const { values } = await runOptuna('selfcheck', { points });
+  points.forEach((p, i) => {
+    const js = FUNCTIONS[p.fn].f(p.params);
+    if (Math.abs(js - values[i]) > 1e-9 * Math.max(1, Math.abs(js))) throw new Error(`function ${p.fn} differs: JS ${js}, Python ${values[i]}`);
+  });
+}
+
+export async function runQuality(flags, { parallel }) {
+  const seedsN = intFlag(flags, 'seeds', 10);
+  const trials = intFlag(flags, 'trials', 100);
+  const inFlight = parallel ? intFlag(flags, 'in-flight', 8) : 1;
+  const functions = listFlag(flags, 'functions', Object.keys(FUNCTIONS));
+  const configNames = listFlag(flags, 'configs', parallel ? ['tpe', 'tpe-mv', 'tpe-tuned'] : Object.keys(CONFIGS));
+  for (const f of functions) if (!FUNCTIONS[f]) throw new Error(`--functions: unknown function ${f}; known: ${Object.keys(FUNCTIONS).join(', ')}`);
+  for (const c of configNames) if (!CONFIGS[c]) throw new Error(`--configs: unknown config ${c}; known: ${Object.keys(CONFIGS).join(', ')}`);
+  const seeds = Array.from({ length: seedsN }, (_, i) => i);
+  await selfcheck();
+
+  const rows = [];
+  for (const fnName of functions) {
+    const fn = FUNCTIONS[fnName];
+    for (const configName of configNames) {
+      const config = CONFIGS[configName];
+      const st = parallel ? withLiar(config.swarmtune) : config.swarmtune;
+      const op = parallel && config.optuna.sampler === 'tpe' ? { ...config.optuna, constantLiar: true } : config.optuna;
+      // The Optuna process runs on the other core while this one runs swarmtune.
+      const optunaPromise = runOptuna('quality', { function: fnName, dims: fn.dims, config: op, seeds, trials, inFlight });
+      const ours = await swarmtuneRuns(fnName, st, seeds, trials, inFlight);
+      const theirs = await optunaPromise;
+      const row = {
+        function: fnName,
+        config: configName,
+        extra: Boolean(config.extra),
+        swarmtune: { ...summarise(ours.runs, fn.optimum, trials), seconds: ours.seconds, sampler: st },
+        optuna: { ...summarise(theirs.runs, fn.optimum, trials), seconds: theirs.seconds, sampler: op },
+      };
+      rows.push(row);
+      console.log(
+        `${fnName.padEnd(12)} ${configName.padEnd(10)} median final regret: swarmtune ${fmt(row.swarmtune.medianFinal)}  optuna ${fmt(row.optuna.medianFinal)}  (${ours.seconds.toFixed(1)} s / ${theirs.seconds.toFixed(1)} s)`,
+      );
+    }
+  }
+
+  const result = { suite: parallel ? 'parallel' : 'quality', seeds: seedsN, trials, inFlight, functions, configs: configNames, rows };
+  if (parallel) result.sequential = sequentialReference(seedsN, trials);
+  return result;
+}
+
+/** The quality suite's results, when they were measured with the same sizes (for the loss against sequential). */
+function sequentialReference(seeds, trials) {
+  const q = readResult('quality');
+  if (!q || q.seeds !== seeds || q.trials !== trials) return null;
+  return q.rows.map((r) => ({ function: r.function, config: r.config, swarmtune: r.swarmtune.medianFinal, optuna: r.optuna.medianFinal }));
+}
+
+/** Counts functions where swarmtune's median final regret <= Optuna's, per compared config. */
+export function wins(result) {
+  const out = {};
+  for (const r of result.rows) {
+    out[r.config] ??= { wins: 0, of: 0 };
+    out[r.config].of++;
+    if (r.swarmtune.medianFinal <= r.optuna.medianFinal) out[r.config].wins++;
+  }
+  return out;
+}
+
+export function qualityTable(result) {
+  const cps = Object.keys(result.rows[0]?.swarmtune.checkpoints ?? {});
+  const header = ['function', 'config', 'swarmtune median', 'optuna median', 'ratio', 'swarmtune mean', 'optuna mean', ...cps.map((c) => `@${c} s/o`)];
+  if (result.sequential) header.push('loss vs seq s/o');
+  const rows = result.rows.map((r) => {
+    const row = [
+      r.function,
+      r.extra ? `${r.config} (extra)` : r.config,
+      fmt(r.swarmtune.medianFinal),
+      fmt(r.optuna.medianFinal),
+      ratio(r.swarmtune.medianFinal, r.optuna.medianFinal),
+      fmt(r.swarmtune.meanFinal),
+      fmt(r.optuna.meanFinal),
+      ...cps.map((c) => `${fmt(r.swarmtune.checkpoints[c])} / ${fmt(r.optuna.checkpoints[c])}`),
+    ];
+    if (result.sequential) {
+      const seq = result.sequential.find((s) => s.function === r.function && s.config === r.config);
+      row.push(seq ? `${ratio(r.swarmtune.medianFinal, seq.swarmtune)} / ${ratio(r.optuna.medianFinal, seq.optuna)}` : '-');
+    }
+    return row;
+  });
+  return { header, rows };
+}
