@@ -7,7 +7,7 @@ import { nniSpace, randomPoint } from '../lib/functions.mjs';
 import { fmt, ratio } from '../lib/format.mjs';
 import { runOptuna } from '../lib/optuna.mjs';
 import { startRedisServer } from '../lib/redis-server.mjs';
-import { median } from '../lib/stats.mjs';
+import { median, seededRandom } from '../lib/stats.mjs';
 
 const DIMS = [
   ...Array.from({ length: 10 }, (_, i) => ({ name: `x${i}`, type: 'float', low: -5, high: 5 })),
@@ -19,15 +19,10 @@ export const WARMUP_ASKS = 2;
 
 const WORKER = { host: 'bench', workerId: 'bench-fill', pid: process.pid };
 
-function lcg(seed) {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
-
 async function swarmtuneOverhead(store, name, multivariate, ns, asks) {
   const study = await createStudy({ store, name, searchSpace: nniSpace(DIMS), sampler: { name: 'tpe', options: { multivariate } }, seed: 1 });
   const client = study.client;
-  const rand = lcg(1);
+  const rand = seededRandom(1);
   let have = 0;
   const results = [];
   for (const n of ns) {

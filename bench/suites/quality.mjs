@@ -6,7 +6,7 @@ import { FUNCTIONS, nniSpace, randomPoint } from '../lib/functions.mjs';
 import { fmt, ratio } from '../lib/format.mjs';
 import { runOptuna } from '../lib/optuna.mjs';
 import { readResult } from '../lib/results.mjs';
-import { bestSoFar, mean, median } from '../lib/stats.mjs';
+import { bestSoFar, mean, median, seededRandom } from '../lib/stats.mjs';
 
 /** Compared configurations: swarmtune options and the Optuna sampler settings that match them. */
 const CONFIGS = {
@@ -62,8 +62,7 @@ function summarise(runs, optimum, trials) {
 
 /** Both implementations of every function agree on random points (guards against a typo on one side). */
 async function selfcheck() {
-  let s = 7;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = seededRandom(7);
   const points = [];
   for (const [fnName, fn] of Object.entries(FUNCTIONS)) for (let i = 0; i < 3; i++) points.push({ fn: fnName, params: randomPoint(fn.dims, rand) });
   const { values } = await runOptuna('selfcheck', { points });
