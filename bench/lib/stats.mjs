@@ -29,14 +29,3 @@ export function bestSoFar(values) {
   }
   return out;
 }
-
-/** A seeded uniform [0, 1) generator (mulberry32) for the bench's own random points. */
-export function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

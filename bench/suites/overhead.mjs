@@ -1,13 +1,13 @@
 // Suite `overhead`: median ms per ask with n finished trials in the study (10 floats + one categorical), TPE
 // univariate and multivariate; memory store vs Optuna's InMemoryStorage, Redis store vs Optuna's JournalRedisStorage.
-import { createStudy, MemoryStore, paramKey } from '@swarmtune/core';
+import { createRng, createStudy, MemoryStore, paramKey } from '@swarmtune/core';
 import { openRedisStore } from '@swarmtune/redis-store';
 import { intFlag, listFlag } from '../lib/args.mjs';
 import { nniSpace, randomPoint } from '../lib/functions.mjs';
 import { fmt, ratio } from '../lib/format.mjs';
 import { runOptuna } from '../lib/optuna.mjs';
 import { startRedisServer } from '../lib/redis-server.mjs';
-import { median, seededRandom } from '../lib/stats.mjs';
+import { median } from '../lib/stats.mjs';
 
 const DIMS = [
   ...Array.from({ length: 10 }, (_, i) => ({ name: `x${i}`, type: 'float', low: -5, high: 5 })),
@@ -22,7 +22,8 @@ const WORKER = { host: 'bench', workerId: 'bench-fill', pid: process.pid };
 async function swarmtuneOverhead(store, name, multivariate, ns, asks) {
   const study = await createStudy({ store, name, searchSpace: nniSpace(DIMS), sampler: { name: 'tpe', options: { multivariate } }, seed: 1 });
   const client = study.client;
-  const rand = seededRandom(1);
+  const rng = createRng(1);
+  const rand = () => rng.next();
   let have = 0;
   const results = [];
   for (const n of ns) {
