@@ -5,6 +5,7 @@ import { markdownTable } from './format.mjs';
 import { BENCH_DIR, readResult } from './results.mjs';
 import { clusterTable, clusterVerdict, runCluster } from '../suites/cluster.mjs';
 import { duplicatesTable, duplicatesVerdict, runDuplicates } from '../suites/duplicates.mjs';
+import { moZdtTable, moZdtVerdict, runMoZdt } from '../suites/mo-zdt.mjs';
 import { overheadTable, overheadVerdict, runOverhead } from '../suites/overhead.mjs';
 import { qualityTable, runQuality, wins } from '../suites/quality.mjs';
 
@@ -31,6 +32,8 @@ export const SUITES = {
     extra: true,
   },
   duplicates: { run: runDuplicates, table: duplicatesTable, verdict: duplicatesVerdict, needsRedis: true },
+  // Extra: multi-objective, nsga2 and multi-objective TPE vs random search and Optuna's NSGAIISampler on ZDT1/ZDT2.
+  'mo-zdt': { run: runMoZdt, table: moZdtTable, verdict: moZdtVerdict, extra: true },
 };
 
 const INTRO = `# swarmtune vs Optuna: bench results

@@ -1,4 +1,4 @@
-// What `run` and `worker start` add around the worker for seed 003-style runs: results/best/status files,
+// What `swarmtune run` adds around the worker for seed 003-style runs: results/best/status files,
 // --skip-existing, notifications, and best_params.json as the coordinate sampler's starting point.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

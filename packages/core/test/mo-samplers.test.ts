@@ -51,6 +51,7 @@ describe('multi-objective samplers', () => {
     const median = (config: SamplerConfig) => seeds.map((s) => hv(run(config, 120, s))).sort((a, b) => a - b)[1]!;
     const random = median({ name: 'random' });
     expect(median({ name: 'nsga2' })).toBeGreaterThan(random);
+    expect(median({ name: 'nsga2', options: { crossover: 'sbx', mutation: 'polynomial' } })).toBeGreaterThan(random);
     expect(median({ name: 'tpe', options: { nStartupTrials: 10 } })).toBeGreaterThan(random);
   });
 
@@ -82,6 +83,7 @@ describe('multi-objective samplers', () => {
 
   it('rejects bad options naming the option', () => {
     expect(() => createSampler({ name: 'nsga2', options: { populationSize: 1 } })).toThrow(/sampler.options.populationSize/);
+    expect(() => createSampler({ name: 'nsga2', options: { mutation: 'gaussian' } })).toThrow(/sampler.options.mutation/);
     expect(() => createSampler({ name: 'evolution', options: { bogus: 1 } })).toThrow(InputError);
     expect(() => createSampler({ name: 'anneal', options: { shrinkCoef: -1 } })).toThrow(/shrinkCoef/);
   });

@@ -106,6 +106,38 @@ describe('constraints', () => {
     expect(bestTrial([c, d], objectives, constraints)).toBeUndefined();
   });
 
+  it('ranks random trials feasible first, by front, and infeasible by total violation (property)', () => {
+    const trialArb = fc.record({
+      recall: fc.integer({ min: 80, max: 100 }).map((v) => v / 100),
+      qps: fc.integer({ min: 0, max: 5 }).map((v) => v * 100),
+      p95: fc.option(fc.integer({ min: 10, max: 30 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(trialArb, { maxLength: 25 }), (raw) => {
+        const trials = raw.map((r, i) => complete(i, [r.recall, r.qps], r.p95 === undefined ? {} : { p95_ms: r.p95 }));
+        const violation = (t: Trial) => {
+          const p95 = t.metrics?.p95_ms;
+          return p95 === undefined ? Infinity : Math.max(0, 0.9 - t.values![0]!) + Math.max(0, p95 - 20);
+        };
+        const order = rankTrials(trials, objectives, constraints).map((r) => r.trial);
+        expect(order.map((t) => t.number).sort((a, b) => a - b)).toEqual(trials.map((t) => t.number));
+        const feasible = order.filter((t) => violation(t) === 0);
+        // every feasible trial first, then the infeasible ones by non-decreasing violation
+        expect(order.slice(0, feasible.length)).toEqual(feasible);
+        const rest = order.slice(feasible.length).map(violation);
+        for (let i = 1; i < rest.length; i++) expect(rest[i]).toBeGreaterThanOrEqual(rest[i - 1]!);
+        // feasible ones in front order: no trial is dominated by a feasible trial placed after it
+        const dominatesMax = (a: Trial, b: Trial) => dominates([-a.values![0]!, -a.values![1]!], [-b.values![0]!, -b.values![1]!]);
+        feasible.forEach((t, i) => feasible.slice(i + 1).forEach((later) => expect(dominatesMax(later, t)).toBe(false)));
+        const front = paretoFront(trials, objectives, constraints);
+        expect(front.map((t) => t.number).sort((a, b) => a - b)).toEqual(
+          feasible.filter((t) => !feasible.some((o) => dominatesMax(o, t))).map((t) => t.number).sort((a, b) => a - b),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('computes the hypervolume history of the feasible front', () => {
     const min: ObjectiveSpec[] = [{ name: 'x', direction: 'minimize' }, { name: 'y', direction: 'minimize' }];
     const trials = [complete(0, [3, 3]), complete(1, [1, 3]), complete(2, [2, 2]), complete(3, [2.5, 2.5]), complete(4, [3, 1])];

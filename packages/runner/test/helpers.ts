@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -39,4 +39,33 @@ export function processGone(pid: number): boolean {
 /** Waits until the pid is gone. Zombies of orphans can linger until PID 1 reaps them, hence a poll. */
 export async function waitUntilProcessGone(pid: number): Promise<void> {
   await waitFor(() => processGone(pid), `pid ${pid} to disappear`);
+}
+
+/** True while the process runs: it exists and is not a zombie (read from /proc, independent of the runner's code). */
+export function processRunning(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return state !== 'Z' && state !== 'X';
+}
+
+/** Pids of running processes whose environment holds `name=value`: every process a service started inherits it. */
+export function processesWithEnv(name: string, value: string): number[] {
+  const needle = `${name}=${value}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (environ.split('\0').includes(needle) && processRunning(Number(entry))) pids.push(Number(entry));
+  }
+  return pids;
 }

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, type ObjectiveSpec, type Params } from '@swarmtune/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +14,7 @@ import {
   toServiceTrialResult,
   type ServiceTrialOutcome,
 } from '../src/index.js';
-import { processGone, tempDir, waitFor } from './helpers.js';
+import { processesWithEnv, processGone, processRunning, tempDir, waitFor } from './helpers.js';
 
 const exampleDir = fileURLToPath(new URL('../../../examples/service-tuning/', import.meta.url));
 const objectives: ObjectiveSpec[] = [{ name: 'tokens_per_s', direction: 'maximize' }];
@@ -24,10 +27,13 @@ const METRICS = {
 let dir: string;
 let cleanup: () => void;
 let port: number;
+/** Every process of the service (and of the eval runs) inherits it: the test finds them all by it in /proc. */
+let marker: string;
 const foreign: ChildProcess[] = [];
 beforeEach(async () => {
   ({ dir, cleanup } = tempDir());
   port = await freePort();
+  marker = randomUUID();
 });
 afterEach(() => {
   for (const p of foreign.splice(0)) p.kill('SIGKILL');
@@ -59,7 +65,7 @@ function spec(extra: Record<string, unknown> = {}) {
     type: 'service',
     start: [process.execPath, 'service.mjs'],
     cwd: exampleDir,
-    env: { PORT: port, EVAL_REQUESTS: 5 },
+    env: { PORT: port, EVAL_REQUESTS: 5, ENGINE_WORKERS: 2, TEST_MARKER: marker },
     paramsAsEnv: true,
     port,
     startupTimeoutSeconds: 30,
@@ -72,25 +78,28 @@ function spec(extra: Record<string, unknown> = {}) {
   });
 }
 
-async function run(params: Params, extra: Record<string, unknown> = {}, progress: string[] = []): Promise<ServiceTrialOutcome> {
-  return runServiceTrial(spec(extra), {
-    params,
-    trialNumber: 1,
-    study: 'svc',
-    trialId: 't1',
-    baseDir: dir,
-    logDir: dir,
-    objectives,
-    onProgress: (m) => progress.push(m),
-  });
+async function run(params: Params, extra: Record<string, unknown> = {}, onProgress: (message: string) => void = () => undefined): Promise<ServiceTrialOutcome> {
+  return runServiceTrial(spec(extra), { params, trialNumber: 1, study: 'svc', trialId: 't1', baseDir: dir, logDir: dir, objectives, onProgress });
 }
 
-/** After every trial: the service's process (group) is gone and the port can be taken again. */
+/** The pids the service printed in its own log: its own and its engine workers'. */
+function pidsInServiceLog(): number[] {
+  const log = join(dir, 'trial-1.service.log');
+  if (!existsSync(log)) return [];
+  return [...readFileSync(log, 'utf8').matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+}
+
+/**
+ * After every trial, checked independently of what the runner reports: no process that the service printed (itself
+ * and its 2 engine workers) still runs, no process at all carries this test's env marker, and the port can be taken.
+ */
 async function expectCleanedUp(outcome: ServiceTrialOutcome): Promise<void> {
-  if (outcome.servicePid !== undefined) {
-    expect(processGone(outcome.servicePid)).toBe(true);
-    expect(isProcessGroupAlive(outcome.servicePid)).toBe(false);
-  }
+  const pids = pidsInServiceLog();
+  expect(pids).toHaveLength(3);
+  expect(pids[0]).toBe(outcome.servicePid);
+  for (const pid of pids) expect(processRunning(pid), `pid ${pid} of the service still runs`).toBe(false);
+  expect(processesWithEnv('TEST_MARKER', marker)).toEqual([]);
+  expect(isProcessGroupAlive(outcome.servicePid!)).toBe(false);
   expect(outcome.portFree).toBe(true);
   expect(await canBind(port)).toBe(true);
 }
@@ -109,17 +118,30 @@ async function foreignListener(tag: string): Promise<ChildProcess> {
 
 describe('service trials with the example service', () => {
   it('a good configuration is ok, with means over the runs and per-run stats', async () => {
-    const outcome = await run({ MAX_BATCH: 8, QUANT: 'fp16' });
+    const seenWhileReady: number[][] = [];
+    const outcome = await run({ MAX_BATCH: 8, QUANT: 'fp16' }, {}, (m) => {
+      if (m === 'service ready') seenWhileReady.push(processesWithEnv('TEST_MARKER', marker));
+    });
+    // While it ran, the marker found the service and its 2 engine workers: the clean-up check below can fail.
+    expect(seenWhileReady).toHaveLength(1);
+    expect(seenWhileReady[0]!.sort()).toEqual(pidsInServiceLog().sort());
     expect(outcome.error).toBeUndefined();
     expect(outcome).toMatchObject({ status: 'ok', phase: 'eval', state: 'COMPLETE', okRuns: 2 });
     expect(outcome.runs).toHaveLength(2);
     expect(outcome.metrics.accuracy).toBeCloseTo(0.9, 4);
     expect(outcome.values![0]).toBeGreaterThan(0);
     expect(outcome.values![0]).toBeCloseTo(outcome.metrics.tokens_per_s!, 6);
-    const stats = outcome.metricStats.tokens_per_s!;
-    expect(stats.runs).toBe(2);
-    expect(stats.min).toBeLessThanOrEqual(stats.mean);
-    expect(stats.max).toBeGreaterThanOrEqual(stats.mean);
+    // mean, min, max and (population) std of the per-run metrics
+    const perRun = outcome.runs.map((r) => r.metrics.tokens_per_s!);
+    const mean = (perRun[0]! + perRun[1]!) / 2;
+    expect(outcome.metricStats.tokens_per_s).toEqual({
+      runs: 2,
+      mean: expect.closeTo(mean, 9),
+      min: Math.min(...perRun),
+      max: Math.max(...perRun),
+      std: expect.closeTo(Math.abs(perRun[0]! - perRun[1]!) / 2, 9),
+    });
+    expect(outcome.metrics.tokens_per_s).toBeCloseTo(mean, 9);
     const result = toServiceTrialResult(outcome);
     expect(result).toMatchObject({ state: 'COMPLETE', attrs: { status: 'ok', phase: 'eval', okRuns: 2, evalRuns: 2 } });
     await expectCleanedUp(outcome);
@@ -151,10 +173,25 @@ describe('service trials with the example service', () => {
     await expectCleanedUp(outcome);
   });
 
+  it('a service that dies during an eval run is crashed in phase eval', async () => {
+    // 5 requests per run: the 7th request (in run 2) kills it
+    const outcome = await run({ MAX_BATCH: 8, CRASH_AFTER: 7 }, { evalRuns: 3 });
+    expect(outcome).toMatchObject({ status: 'crashed', phase: 'eval', state: 'FAIL', failReason: 'crashed', okRuns: 1 });
+    expect(outcome.runs.map((r) => r.ok)).toEqual([true, false]);
+    expect(outcome.error).toMatch(/during eval run 2\/3[\s\S]*segfault at request 7/);
+    await expectCleanedUp(outcome);
+  });
+
+  it('a TCP readiness probe waits for the port to accept connections', async () => {
+    const outcome = await run({ MAX_BATCH: 8, WARMUP_MS: 500 }, { ready: { tcp: true }, evalRuns: 1 });
+    expect(outcome).toMatchObject({ status: 'ok', phase: 'eval', okRuns: 1 });
+    await expectCleanedUp(outcome);
+  });
+
   it('a busy port is waited for, then the trial runs', async () => {
     const holder = await foreignListener('busy-then-gone');
     const progress: string[] = [];
-    const trial = run({ MAX_BATCH: 4 }, { portBusyRetries: 100, portBusyWaitSeconds: 0.2, evalRuns: 1 }, progress);
+    const trial = run({ MAX_BATCH: 4 }, { portBusyRetries: 100, portBusyWaitSeconds: 0.2, evalRuns: 1 }, (m) => progress.push(m));
     await waitFor(() => progress.includes('port busy, waiting'), 'the runner to report the busy port', 30_000);
     holder.kill('SIGTERM');
     const outcome = await trial;
@@ -169,6 +206,8 @@ describe('service trials with the example service', () => {
     expect(outcome.error).toContain(`port ${port}`);
     expect(outcome.error).toContain(String(holder.pid));
     expect(outcome.servicePid).toBeUndefined();
+    expect(pidsInServiceLog()).toEqual([]);
+    expect(processGone(holder.pid!)).toBe(false);
 
     const notMatching = await run({ MAX_BATCH: 4 }, { portBusyRetries: 1, portBusyWaitSeconds: 0.1, portBusyKill: { commandPattern: 'uvicorn serve:app' } });
     expect(notMatching.status).toBe('failed');

@@ -126,14 +126,15 @@ export function readBestParams(path: string): Params | undefined {
 const FINISHED: readonly ResultStatus[] = ['ok', 'partial', 'failed', 'timeout', 'crashed'];
 
 /**
- * --skip-existing: a trial whose params already have a finished record is not run again; the record's outcome is
- * reported instead (attrs.skipped), so the study, its sampler and its budget see it as evaluated.
+ * --skip-existing: a trial whose params already have a finished record of the same study is not run again; the
+ * record's outcome is reported instead (attrs.skipped), so the study, its sampler and its budget see it as evaluated.
  */
 export function skipExisting(evaluate: Evaluator, records: readonly ResultRecord[]): Evaluator {
   const done = new Map<string, ResultRecord>();
-  for (const r of records) if (FINISHED.includes(r.status)) done.set(r.trialKey, r);
+  const keyOf = (study: string, key: string) => JSON.stringify([study, key]);
+  for (const r of records) if (FINISHED.includes(r.status)) done.set(keyOf(r.study, r.trialKey), r);
   return async (ctx) => {
-    const rec = done.get(trialKey(ctx.trial.params));
+    const rec = done.get(keyOf(ctx.study.name, trialKey(ctx.trial.params)));
     if (!rec) return evaluate(ctx);
     ctx.logger.info({ fromTrial: rec.trial, status: rec.status }, 'skipped: finished in the results file');
     const attrs = { skipped: true, skippedFrom: rec.trial, status: rec.status, ...(rec.phase ? { phase: rec.phase } : {}) };

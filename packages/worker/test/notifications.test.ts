@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { openEmbeddedStore, InputError, type StudySpec } from '@swarmtune/core';
 import pino from 'pino';
@@ -18,13 +18,41 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
 
-/** A local webhook receiver on 127.0.0.1:0: records every POST; /feishu answers like the Feishu bot API. */
-async function receiver(): Promise<{ url: string; received: Received[] }> {
+/**
+ * Feishu's own reference for the custom bot signature (its docs' Python sample: HMAC-SHA256 keyed by
+ * "timestamp\nsecret" over an empty message, base64), run by python3: a second implementation to check ours with.
+ */
+function feishuReferenceSigns(timestamps: string[], secret: string): string[] {
+  const script = `
+import base64, hashlib, hmac, json, sys
+req = json.load(sys.stdin)
+def gen_sign(timestamp, secret):
+    string_to_sign = '{}\\n{}'.format(timestamp, secret)
+    hmac_code = hmac.new(string_to_sign.encode('utf-8'), digestmod=hashlib.sha256).digest()
+    return base64.b64encode(hmac_code).decode('utf-8')
+print(json.dumps([gen_sign(t, req['secret']) for t in req['timestamps']]))
+`;
+  const res = spawnSync('python3', ['-c', script], { input: JSON.stringify({ timestamps, secret }), encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`python3 failed: ${res.stderr}`);
+  return JSON.parse(res.stdout) as string[];
+}
+
+/**
+ * A local webhook receiver on 127.0.0.1:0: records every POST; /feishu answers like the Feishu bot API. The first
+ * `failFirst` requests get HTTP 503 (a receiver that is briefly down).
+ */
+async function receiver(failFirst = 0): Promise<{ url: string; received: Received[]; refused: number }> {
   const received: Received[] = [];
+  const state = { url: '', received, refused: 0 };
   const server = createServer((req, res) => {
     let text = '';
     req.on('data', (c) => (text += c));
     req.on('end', () => {
+      if (state.refused < failFirst) {
+        state.refused++;
+        res.writeHead(503).end();
+        return;
+      }
       received.push({ path: req.url ?? '', body: JSON.parse(text) });
       res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/feishu' ? '{"code":0,"msg":"success"}' : '{}');
     });
@@ -32,7 +60,8 @@ async function receiver(): Promise<{ url: string; received: Received[] }> {
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, received };
+  state.url = `http://127.0.0.1:${port}`;
+  return state;
 }
 
 async function closedPortUrl(): Promise<string> {
@@ -95,14 +124,28 @@ describe('notifications', () => {
 
     const feishu = received.filter((r) => r.path === '/feishu').map((r) => r.body);
     expect(feishu).toHaveLength(4); // 3 best + done
+    const timestamps = feishu.map((b) => b.timestamp as string);
+    expect(feishu.map((b) => b.sign)).toEqual(feishuReferenceSigns(timestamps, SECRET));
     for (const body of feishu) {
       expect(body.msg_type).toBe('text');
-      const expected = createHmac('sha256', `${body.timestamp}\n${SECRET}`).update('').digest('base64');
-      expect(body.sign).toBe(expected);
+      expect(body.timestamp).toMatch(/^\d{10}$/); // seconds, as a string
+      // the bot rejects a timestamp more than an hour off
       expect(Math.abs(Number(body.timestamp) - Date.now() / 1000)).toBeLessThan(600);
     }
+    // the secret itself never travels
+    expect(JSON.stringify(received)).not.toContain(SECRET);
     expect(String((feishu.at(-1)!.content as { text: string }).text)).toContain('DONE');
     expect(notifier.stats).toEqual({ sent: generic.length + feishu.length, failed: 0 });
+  });
+
+  it('a message the receiver refused is delivered by a retry', async () => {
+    const hook = await receiver(2);
+    const config = parseNotifyConfig({ retries: 3, channels: [{ kind: 'webhook', url: `${hook.url}/generic`, events: ['start', 'done'] }] }, 'notify', '.');
+    const notifier = new Notifier(config, spec.name, logger);
+    await runWith(notifier);
+    expect(hook.refused).toBe(2);
+    expect(hook.received.map((r) => r.body.event)).toEqual(['start', 'done']);
+    expect(notifier.stats).toEqual({ sent: 2, failed: 0 });
   });
 
   it('a receiver that is down costs retries and log lines, never the study', async () => {

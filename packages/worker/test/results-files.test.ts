@@ -98,6 +98,15 @@ describe('results, best and status files', () => {
     expect(files.current.finished).toBe(4);
   });
 
+  it('--skip-existing skips only keys that finished in the same study', async () => {
+    const first: string[] = [];
+    await runStudy('svc', 2, evaluator(first));
+    const previous = readResults(join(dir, 'results.jsonl')).map((r) => ({ ...r, study: 'another-study' }));
+    const second: string[] = [];
+    await runStudy('svc', 2, skipExisting(evaluator(second), previous), previous);
+    expect(second).toEqual(first);
+  });
+
   it('a results file that is not JSON lines is an InputError naming the line', () => {
     const path = join(dir, 'results.jsonl');
     writeFileSync(path, `${JSON.stringify({ trialKey: '{}', status: 'ok', params: {} })}\nnot json\n`);

@@ -45,11 +45,15 @@ export interface VariationOptions {
   crossoverProb: number;
   swappingProb: number;
   sbxEta: number;
+  mutation: 'random' | 'polynomial';
   mutationProb?: number | undefined;
   mutationEta: number;
 }
 
-/** One child of two parents: crossover (SBX on numeric genes, swaps on categorical ones), then mutation. */
+/**
+ * One child of two parents: crossover (swaps, or SBX on numeric genes and swaps on categorical ones), then
+ * mutation (a fresh draw from the gene's prior, or polynomial on numeric genes).
+ */
 export function makeChild(genome: Genome, p1: readonly number[], p2: readonly number[], options: VariationOptions, rng: Rng): number[] {
   const child = [...p1];
   if (rng.next() < options.crossoverProb) {
@@ -63,7 +67,10 @@ export function makeChild(genome: Genome, p1: readonly number[], p2: readonly nu
   for (let i = 0; i < genome.length; i++) {
     if (rng.next() >= mutationProb) continue;
     const bounds = genome.bounds(i);
-    child[i] = bounds ? polynomialMutation(child[i]!, bounds[0], bounds[1], options.mutationEta, rng) : genome.randomGene(i, rng);
+    child[i] =
+      bounds && options.mutation === 'polynomial'
+        ? polynomialMutation(child[i]!, bounds[0], bounds[1], options.mutationEta, rng)
+        : genome.randomGene(i, rng);
   }
   return child;
 }

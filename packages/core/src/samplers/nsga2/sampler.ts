@@ -13,8 +13,9 @@ import type { Nsga2Options } from './options.js';
  * - Until `populationSize` trials are COMPLETE: random sampling (the first generation).
  * - Then the parent population is NSGA-II's environmental selection over every COMPLETE trial of the study:
  *   constrained non-dominated sorting (feasible first, fronts, crowding distance; infeasible by violation), cut
- *   at `populationSize`. Two binary tournaments on that order pick the parents; the child is SBX crossover plus
- *   polynomial mutation (see operators.ts).
+ *   at `populationSize`. Two binary tournaments on that order pick the parents; the child is their crossover
+ *   (uniform by default, as Optuna's) plus mutation (a gene redrawn from its prior by default, as Optuna's; see
+ *   operators.ts).
  *
  * Optuna's NSGAIISampler instead numbers generations and keeps them in trial attributes; without generations, a
  * new trial competes as soon as it finishes, which suits workers that finish at different times.
