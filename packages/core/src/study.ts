@@ -18,6 +18,9 @@ import type { SearchSpace } from './space/types.js';
 import { StudyCache } from './study-cache.js';
 import type { Store } from './store/store.js';
 
+/** How old the changes read by tell() may be for the next ask to sample from them instead of reading again. */
+const PREFETCH_MAX_AGE_MS = 10;
+
 export type AskResult =
   /** A RUNNING trial owned by this worker: evaluate it and `tell`. */
   | { kind: 'trial'; trial: Trial }
@@ -57,6 +60,8 @@ export class StudyClient {
   /** Proposals made so far; part of each proposal's seed, so that concurrent asks in one process differ. */
   private proposals = 0;
   private readonly seedBase: string;
+  /** When (performance.now()) tell() last read the study's changes for the next ask. */
+  private readAt: number | undefined;
 
   constructor(
     readonly store: Store,
@@ -85,14 +90,17 @@ export class StudyClient {
     return new StudyClient(store, record, options);
   }
 
-  /** Trials known to this worker after the last refresh, ordered by number. */
+  /**
+   * Trials known to this worker after the last refresh, ordered by number: the cache's own array, which later
+   * asks, tells and refreshes update in place (`refresh()` returns a copy).
+   */
   trials(): readonly Trial[] {
     return this.cache.trials();
   }
 
   async refresh(): Promise<readonly Trial[]> {
-    await this.cache.refresh();
-    return this.cache.trials();
+    await this.refreshCache();
+    return [...this.cache.trials()];
   }
 
   best(): Trial | undefined {
@@ -107,16 +115,22 @@ export class StudyClient {
   }
 
   async ask(): Promise<AskResult> {
-    const state = await this.state();
+    const readAt = this.readAt;
+    this.readAt = undefined;
+    if (readAt === undefined || performance.now() - readAt > PREFETCH_MAX_AGE_MS) await this.refreshCache();
+    const state = this.record.state;
     if (TERMINAL_STUDY_STATES.includes(state)) return { kind: 'ended', state };
     if (await this.timedOut()) return { kind: 'ended', state: 'TIMEOUT' };
-    await this.failStaleTrials();
-    await this.cache.refresh();
+    const failed = await this.failStaleTrials();
 
-    const waiting = await this.store.claimWaiting(this.name, this.worker, this.now());
-    if (waiting) {
-      this.cache.put(waiting);
-      return { kind: 'trial', trial: waiting };
+    // The cache is current as of the refresh above; a WAITING trial enqueued since is taken by the next ask.
+    // Failing stale trials may have enqueued retries that the cache has not seen.
+    if (failed > 0 || this.cache.waitingCount > 0) {
+      const waiting = await this.store.claimWaiting(this.name, this.worker, this.now());
+      if (waiting) {
+        this.cache.put(waiting);
+        return { kind: 'trial', trial: waiting };
+      }
     }
 
     if (this.finiteSpaceTaken()) return this.whenNothingLeft('space_exhausted');
@@ -144,9 +158,19 @@ export class StudyClient {
     }
   }
 
+  /**
+   * Records the result. The next ask needs what changed meanwhile: it is read here, alongside the result (one round
+   * trip on a networked store), and that ask uses it when it comes within PREFETCH_MAX_AGE_MS.
+   */
   async tell(trialId: string, result: TrialResult): Promise<Trial> {
-    const trial = await this.store.finishTrial(this.name, trialId, result, this.now());
+    const finishing = this.store.finishTrial(this.name, trialId, result, this.now());
+    const reading = this.refreshCache().then(
+      () => performance.now(),
+      () => undefined,
+    );
+    const trial = await finishing;
     this.cache.put(trial);
+    this.readAt = await reading;
     return trial;
   }
 
@@ -193,7 +217,7 @@ export class StudyClient {
 
   /** Budget or space used up: the study is DONE once nothing is in flight; until then workers wait. */
   private async whenNothingLeft(reason: 'budget_exhausted' | 'space_exhausted'): Promise<AskResult> {
-    await this.cache.refresh();
+    await this.refreshCache();
     const inFlight = this.cache.trials().some((t) => t.state === 'RUNNING' || t.state === 'WAITING');
     if (inFlight) return { kind: 'wait', reason };
     const state = await this.store.setStudyState(this.name, 'DONE', this.now());
@@ -209,13 +233,24 @@ export class StudyClient {
     return true;
   }
 
-  /** Whoever looks fails trials whose heartbeat is older than the grace; at most once per heartbeat interval. */
-  private async failStaleTrials(): Promise<void> {
+  /** Reads what changed, and the study record (in the same read where the store can). */
+  private async refreshCache(): Promise<void> {
+    const record = await this.cache.refresh();
+    if (record) this.record = record;
+    else await this.state();
+  }
+
+  /**
+   * Whoever looks fails trials whose heartbeat is older than the grace; at most once per heartbeat interval.
+   * Returns how many it failed.
+   */
+  private async failStaleTrials(): Promise<number> {
     const hb = this.record.spec.heartbeat ?? DEFAULT_HEARTBEAT;
     const now = this.now();
-    if (now - this.lastStaleCheck < hb.intervalSeconds * 1000) return;
+    if (now - this.lastStaleCheck < hb.intervalSeconds * 1000) return 0;
     this.lastStaleCheck = now;
     const failed = await this.store.failStaleTrials(this.name, hb.graceSeconds * 1000, now);
     for (const t of failed) this.cache.put(t);
+    return failed.length;
   }
 }

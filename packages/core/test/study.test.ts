@@ -1,5 +1,17 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createStudy, openEmbeddedStore, StudyClient, type StudySpec } from '@swarmtune/core';
+import {
+  createStudy,
+  openEmbeddedStore,
+  paramKey,
+  parseSearchSpace,
+  StudyCache,
+  StudyClient,
+  type Store,
+  type StudySpec,
+  type Trial,
+  type TrialState,
+} from '@swarmtune/core';
 
 const worker = { host: 'h', workerId: 'w', pid: 1 };
 
@@ -85,6 +97,40 @@ describe('StudyClient', () => {
     expect((await store.getStudy('d'))?.state).toBe('DONE');
   });
 
+  it('reads the study once per ask+tell, and takes a trial enqueued by someone else at the next ask', async () => {
+    const store = await openEmbeddedStore('memory:');
+    const { record } = await store.createStudy(spec('r', { name: 'random' }, 100, mixed), 0);
+    const calls = { readChanges: 0, getStudy: 0, claimWaiting: 0 };
+    const counted = new Proxy(store, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (prop in calls) calls[prop as keyof typeof calls]++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as Store;
+    const client = new StudyClient(counted, record, { worker });
+    const askAndTell = async () => {
+      const res = await client.ask();
+      if (res.kind !== 'trial') throw new Error(res.kind);
+      await client.tell(res.trial.id, { state: 'COMPLETE', values: [f(res.trial.params)] });
+      return res.trial;
+    };
+    for (let i = 0; i < 10; i++) await askAndTell();
+    // tell reads what changed for the next ask: one read per trial (two only if an ask comes long after its tell)
+    expect(calls.readChanges).toBeLessThan(20);
+    expect(calls.getStudy).toBe(0);
+    expect(calls.claimWaiting).toBe(0);
+
+    const params = { x: 0.5, n: 2, c: 'b' };
+    const enqueued = await store.enqueueTrial('r', params, paramKey(parseSearchSpace(mixed), params), 1);
+    const next = [await askAndTell(), await askAndTell()];
+    expect(next.map((t) => t.id)).toContain(enqueued.id);
+    expect(calls.claimWaiting).toBe(1);
+  });
+
   it('maxExecSeconds ends the study TIMEOUT', async () => {
     let now = 1_000;
     const store = await openEmbeddedStore('memory:');
@@ -141,5 +187,41 @@ describe('library API', () => {
     const trials = await study.trials();
     const best = await study.bestTrial();
     expect(best?.values?.[0]).toBe(Math.max(...trials.map((t) => t.values![0]!)));
+  });
+});
+
+describe('StudyCache', () => {
+  const trial = (number: number, rev: number, state: TrialState): Trial => ({
+    id: `t${number}`,
+    number,
+    study: 's',
+    state,
+    params: {},
+    paramKey: null,
+    createdAt: 0,
+    rev,
+  });
+  const states: TrialState[] = ['WAITING', 'RUNNING', 'COMPLETE', 'FAIL'];
+
+  it('keeps the newest copy of every trial, ordered by number, whatever order they arrive in', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(40), fc.nat(5), fc.constantFrom(...states)), { maxLength: 120 }),
+        (puts) => {
+          const cache = new StudyCache({} as Store, 's');
+          const newest = new Map<number, Trial>();
+          for (const [number, rev, state] of puts) {
+            const t = trial(number, rev, state);
+            cache.put(t);
+            const known = newest.get(number);
+            if (!known || known.rev < rev) newest.set(number, t);
+          }
+          const expected = [...newest.values()].sort((a, b) => a.number - b.number);
+          expect(cache.trials()).toEqual(expected);
+          expect(cache.size).toBe(expected.length);
+          expect(cache.waitingCount).toBe(expected.filter((t) => t.state === 'WAITING').length);
+        },
+      ),
+    );
   });
 });

@@ -9,6 +9,7 @@ import {
   type Params,
   type StopOptions,
   type Store,
+  type StudyChange,
   type StudyEvent,
   type StudyRecord,
   type StudySpec,
@@ -17,7 +18,7 @@ import {
   type TrialResult,
   type WorkerInfo,
 } from '@swarmtune/core';
-import { emptyCommit, toCommit, type CommitArg } from './change.js';
+import { commitArgs, renumber, sha1, toCommit, type CommitArg, type Guards } from './change.js';
 import { runScript } from './commands.js';
 import { isConnectionError, type Logger, type Master } from './connection.js';
 import { EventHub, encodeEvent } from './events.js';
@@ -40,7 +41,7 @@ export interface StoreSettings {
   operationTimeoutMs: number;
   lockTtlMs: number;
   lockWaitMs: number;
-  /** Each study's changes stream keeps at least this many entries (and twice its trials); see readChanges-2.lua. */
+  /** Each study's changes stream keeps at least this many entries (and twice its trials); see readChanges-3.lua. */
   changeStreamMinLength: number;
 }
 
@@ -52,21 +53,60 @@ interface ReadRequest {
 }
 
 interface Decision<T> {
-  commit?: CommitArg;
+  change?: StudyChange;
+  /** Adds the study to the set of studies (createStudy). */
+  register?: boolean;
   result: T;
 }
 
+interface MutateOptions {
+  /** What the decision reads besides the study record and the trials it writes (checked by guarded commits). */
+  guards?: Guards;
+  /**
+   * One server only: a snapshot put together from what this store already knows, decided on before reading one.
+   * The commit's guards tell whether it held; if not, the change is read and decided as usual.
+   */
+  presumed?: Snapshot;
+}
+
 /**
- * The Store on one Redis server or on several KeyDB masters (README: "Design"). Every change of a study is
- * read -> decide (studyOps of @swarmtune/core, over a StudyView) -> commitChange-7.lua, which applies it only if
- * the study's `seq` has not moved.
- * With several masters the change runs under the per-study lock and is written to every master it holds.
+ * The study record as last read or written by this store. Presumed decisions use `record`; readChanges hands out
+ * `shared`, a parse of its own, so that nothing a caller does to its copy reaches a decision.
+ */
+interface Head {
+  json: string;
+  record: StudyRecord;
+  shared?: StudyRecord;
+  sha?: string;
+}
+
+/** A RUNNING trial as this store last wrote it (its JSON, apart from anything a caller does to the trial it got). */
+interface Owned {
+  study: string;
+  json: string;
+  /** The JSON of a new trial of a guarded change lacks its number (commitChange-7.lua adds it). */
+  number: number;
+}
+
+/** How many RUNNING trials written by this store are remembered for presumed finishes (see `owned`). */
+const OWNED_MAX = 10_000;
+
+/**
+ * The Store on one Redis server or on several KeyDB masters (README: "How a change is made"). Every change of a
+ * study is read -> decide (studyOps of @swarmtune/core, over a StudyView) -> commitChange-7.lua, which applies it
+ * only if what it was decided from still holds. With several masters the change runs under the per-study lock, is
+ * written to every master it holds, and holds if the study's `seq` has not moved. On one server the commit is
+ * guarded: only what the decision read is checked, so workers changing different trials do not conflict; and a
+ * claim or finish is first decided without a read, from what this store knows (`presumed`), in one round trip.
  */
 export class RedisStore implements Store {
   private closed = false;
   private readonly events: EventHub;
   /** Studies whose masters were seen to differ: repaired (rebuildStudy-7.lua) under the lock before the next change. */
   private readonly needsRepair = new Set<string>();
+  private readonly heads = new Map<string, Head>();
+  /** RUNNING trials this store wrote last (claims), by id, so that finishing one needs no read first. */
+  private readonly owned = new Map<string, Owned>();
 
   constructor(
     readonly displayUrl: string,
@@ -113,10 +153,7 @@ export class RedisStore implements Store {
     const record = ops.newStudyRecord(spec, now);
     return this.mutate<{ record: StudyRecord; created: boolean }>('createStudy', record.name, {}, (snap) => {
       if (snap.record) return { result: { record: snap.record, created: false } };
-      const commit = emptyCommit(snap.seq);
-      commit.record = JSON.stringify(record);
-      commit.register = true;
-      return { commit, result: { record, created: true } };
+      return { change: { record, trials: [] }, register: true, result: { record, created: true } };
     });
   }
 
@@ -124,13 +161,15 @@ export class RedisStore implements Store {
     checkName(name);
     return this.retrying('getStudy', async () => {
       const replies = await this.onReachable((m) => m.client.hmget(this.keys.study(name), 'seq', 'record'));
-      let best: { seq: number; record: StudyRecord } | null = null;
+      let best: { seq: number; json: string } | null = null;
       for (const [seq, json] of replies) {
         if (!json) continue;
         const s = Number(seq ?? 0);
-        if (!best || s > best.seq) best = { seq: s, record: parseRecord(json, `study "${name}" record`) };
+        if (!best || s > best.seq) best = { seq: s, json };
       }
-      return best?.record ?? null;
+      if (!best) return null;
+      this.noteHead(name, best.json);
+      return parseRecord(best.json, `study "${name}" record`);
     });
   }
 
@@ -145,14 +184,12 @@ export class RedisStore implements Store {
 
   async setStudyState(name: string, state: StudyState, now: number, reason?: string): Promise<StudyState> {
     return this.mutate('setStudyState', name, {}, (snap) =>
-      decided(snap, ops.setStudyState(new StudyView(name, snap), state, now, reason)),
+      ops.setStudyState(new StudyView(name, snap), state, now, reason),
     );
   }
 
   async stopStudy(name: string, options: StopOptions, now: number): Promise<void> {
-    await this.mutate('stopStudy', name, {}, (snap) =>
-      decided(snap, ops.stopStudy(new StudyView(name, snap), options, now)),
-    );
+    await this.mutate('stopStudy', name, {}, (snap) => ops.stopStudy(new StudyView(name, snap), options, now));
     const message = encodeEvent({ type: 'stop', now: options.now, study: name });
     await this.retrying('stopStudy (publish)', () =>
       this.onReachable((m) => m.client.publish(this.keys.events(name), message)),
@@ -173,22 +210,29 @@ export class RedisStore implements Store {
     const id = newTrialId(now);
     const request: ops.ClaimRequest = { id, params, paramKey, worker };
     if (attrs !== undefined) request.attrs = attrs;
-    return this.mutate('claimParams', study, { paramKey, ids: [id] }, (snap, replyLost) => {
-      const own = snap.trials.get(id);
-      if (own) return { result: outcomeOfOwnTrial(own) };
-      const view = new StudyView(study, snap);
-      if (replyLost && paramKey !== null) {
-        // The lost try may have started the WAITING trial with this key: that start is ours.
-        const running = ops.trialWithKey(view, paramKey, 'RUNNING');
-        if (running && isOwnStart(running, worker, now)) return { result: { kind: 'claimed', trial: running } };
-      }
-      return decided(snap, ops.claimParams(view, request, now));
-    });
+    return this.mutate(
+      'claimParams',
+      study,
+      { paramKey, ids: [id] },
+      (snap, replyLost) => {
+        const own = snap.trials.get(id);
+        if (own) return { result: outcomeOfOwnTrial(own) };
+        const view = new StudyView(study, snap);
+        if (replyLost && paramKey !== null) {
+          // The lost try may have started the WAITING trial with this key: that start is ours.
+          const running = ops.trialWithKey(view, paramKey, 'RUNNING');
+          if (running && isOwnStart(running, worker, now)) return { result: { kind: 'claimed', trial: running } };
+        }
+        return ops.claimParams(view, request, now);
+      },
+      // Presumed: the key is new (no WAITING, RUNNING or COMPLETE trial has it), as it is for continuous spaces.
+      { guards: { paramKey, capped: true, settles: true }, presumed: this.presumed(study, []) },
+    );
   }
 
   async claimWaiting(study: string, worker: WorkerInfo, now: number): Promise<Trial | null> {
     return this.mutate('claimWaiting', study, { oldestWaiting: true }, (snap) =>
-      decided(snap, ops.claimWaiting(new StudyView(study, snap), worker, now)),
+      ops.claimWaiting(new StudyView(study, snap), worker, now),
     );
   }
 
@@ -204,7 +248,7 @@ export class RedisStore implements Store {
     return this.mutate('enqueueTrial', study, { ids: [id] }, (snap) => {
       const own = snap.trials.get(id);
       if (own) return { result: own };
-      return decided(snap, ops.enqueueTrial(new StudyView(study, snap), request, now));
+      return ops.enqueueTrial(new StudyView(study, snap), request, now);
     });
   }
 
@@ -221,14 +265,29 @@ export class RedisStore implements Store {
   }
 
   async finishTrial(study: string, trialId: string, result: TrialResult, now: number): Promise<Trial> {
-    return this.mutate('finishTrial', study, { ids: [trialId] }, (snap) =>
-      decided(snap, ops.finishTrial(new StudyView(study, snap), trialId, result, now)),
-    );
+    const own = this.owned.get(trialId);
+    const trial = own?.study === study ? { ...parseTrial(own.json, trialId), number: own.number } : undefined;
+    const presumed = trial && this.presumed(study, [trial]);
+    try {
+      return await this.mutate(
+        'finishTrial',
+        study,
+        { ids: [trialId] },
+        (snap) => ops.finishTrial(new StudyView(study, snap), trialId, result, now),
+        { guards: { settles: true }, presumed },
+      );
+    } finally {
+      this.owned.delete(trialId);
+    }
   }
 
   async failStaleTrials(study: string, graceMs: number, now: number): Promise<Trial[]> {
-    return this.mutate('failStaleTrials', study, { running: true }, (snap) =>
-      decided(snap, ops.failStaleTrials(new StudyView(study, snap), graceMs, now)),
+    return this.mutate(
+      'failStaleTrials',
+      study,
+      { running: true },
+      (snap) => ops.failStaleTrials(new StudyView(study, snap), graceMs, now),
+      { guards: { settles: true } },
     );
   }
 
@@ -239,23 +298,33 @@ export class RedisStore implements Store {
     const positions = parseCursor(cursor);
     return this.retrying('readChanges', async () => {
       const reachable = this.reachable();
+      const keys = [this.keys.trials(study), this.keys.changes(study), this.keys.study(study)];
       const replies = await Promise.all(
         reachable.map(async (m) => {
-          const reply = (await runScript(m.client, 'readChanges', [this.keys.trials(study), this.keys.changes(study)], [
-            positions.get(m.address) ?? '',
-          ])) as string[];
+          const reply = (await runScript(m.client, 'readChanges', keys, [positions.get(m.address) ?? ''])) as string[];
           return { master: m, reply };
         }),
       );
       const trials = new Map<string, Trial>();
       const next = new Map(positions);
+      let head: { seq: number; json: string } | undefined;
       for (const { master, reply } of replies) {
         next.set(master.address, reply[0]!);
-        for (let i = 1; i + 1 < reply.length; i += 2) {
+        const seq = Number(reply[1] ?? 0);
+        if (reply[2] && (!head || seq > head.seq)) head = { seq, json: reply[2] };
+        for (let i = 3; i + 1 < reply.length; i += 2) {
           if (reply[i + 1]) mergeTrialInto(trials, parseTrial(reply[i + 1]!, `study "${study}" trial ${reply[i]}`));
         }
       }
-      return { trials: [...trials.values()].sort((a, b) => a.number - b.number), cursor: formatCursor(next) };
+      const batch: ChangeBatch = {
+        trials: [...trials.values()].sort((a, b) => a.number - b.number),
+        cursor: formatCursor(next),
+      };
+      if (head) {
+        const known = this.noteHead(study, head.json);
+        batch.record = known.shared ??= parseRecord(head.json, `study "${study}" record`);
+      }
+      return batch;
     });
   }
 
@@ -330,18 +399,20 @@ export class RedisStore implements Store {
   }
 
   /**
-   * read -> decide -> commit, repeated while the commit finds the study changed under it. With several masters:
-   * under the study lock, on every master the lock is held on; masters that disagree are repaired first.
+   * read -> decide -> commit, repeated while the commit finds what the decision read changed under it. With several
+   * masters: under the study lock, on every master the lock is held on; masters that disagree are repaired first.
    */
   private mutate<T>(
     what: string,
     study: string,
     read: ReadRequest,
     decide: (snap: Snapshot, replyLost: boolean) => Decision<T>,
+    options: MutateOptions = {},
   ): Promise<T> {
     checkName(study);
     /** A commit was sent and no answer came back: it may or may not have been applied. */
     let replyLost = false;
+    let presumed = this.multi ? undefined : options.presumed;
     return this.retrying(what, async () => {
       const lock = this.multi
         ? await acquireStudyLock(this.masters, this.keys, study, {
@@ -355,29 +426,48 @@ export class RedisStore implements Store {
           if (attempt > 500) {
             throw new StoreError(`study "${study}": ${what} kept conflicting with other writers`, true);
           }
-          const snaps = await Promise.all(masters.map((m) => this.readSnapshot(m, study, read)));
-          if (masters.length > 1 && (this.needsRepair.has(study) || snaps.some((s) => s.seq !== snaps[0]!.seq))) {
-            await this.repair(masters, study);
-            continue;
+          // A presumed snapshot is tried once, first; anything it cannot settle goes the usual way.
+          const guess = presumed;
+          presumed = undefined;
+          let snap: Snapshot;
+          if (guess) {
+            snap = guess;
+          } else {
+            const snaps = await Promise.all(masters.map((m) => this.readSnapshot(m, study, read)));
+            if (masters.length > 1 && (this.needsRepair.has(study) || snaps.some((s) => s.seq !== snaps[0]!.seq))) {
+              await this.repair(masters, study);
+              continue;
+            }
+            snap = mergeSnapshots(snaps);
+            if (snap.recordJson) this.noteHead(study, snap.recordJson);
           }
-          const { commit, result } = decide(mergeSnapshots(snaps), replyLost);
-          if (!commit) return result;
-          const arg = JSON.stringify(commit);
+          let decision: Decision<T>;
+          try {
+            decision = decide(snap, replyLost);
+          } catch (err) {
+            if (guess) continue;
+            throw err;
+          }
+          const { change, result } = decision;
+          if (!change || !ops.isChange(change)) {
+            if (guess) continue;
+            return result;
+          }
+          const commit = toCommit(snap, change, this.multi ? undefined : (options.guards ?? {}));
+          if (decision.register) commit.register = true;
+          const args = commitArgs(commit, study, this.timings.changeStreamMinLength);
           const replies = await Promise.allSettled(
-            masters.map((m) =>
-              runScript(m.client, 'commitChange', this.keys.studyKeys(study), [
-                arg,
-                study,
-                this.timings.changeStreamMinLength,
-              ]),
-            ),
+            masters.map((m) => runScript(m.client, 'commitChange', this.keys.studyKeys(study), args)),
           );
-          const applied = replies.filter((r) => r.status === 'fulfilled' && r.value === 'OK').length;
-          if (applied === masters.length) return result;
-          if (applied > 0) {
-            // Written where it matters for the answer; the masters that missed it are brought along next time.
-            this.needsRepair.add(study);
-            this.logger?.warn({ store: this.displayUrl, study }, 'a change reached only some masters; will repair');
+          const applied = replies.flatMap((r) => (r.status === 'fulfilled' && isApplied(r.value) ? [r.value] : []));
+          if (applied.length > 0) {
+            if (commit.seq < 0) renumber(snap, change, Number(applied[0]!.slice('OK:'.length)));
+            this.noteWritten(study, change, commit);
+            if (applied.length < masters.length) {
+              // Written where it matters for the answer; the masters that missed it are brought along next time.
+              this.needsRepair.add(study);
+              this.logger?.warn({ store: this.displayUrl, study }, 'a change reached only some masters; will repair');
+            }
             return result;
           }
           const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -386,13 +476,60 @@ export class RedisStore implements Store {
             throw failed.reason;
           }
           if (this.multi) this.needsRepair.add(study);
-          // Someone else changed the study between our read and our commit: decide again on fresh data.
+          // Someone else changed what the decision read, between our read and our commit: decide again on fresh data.
           if (attempt % 8 === 0) await sleep(Math.random() * Math.min(attempt, 20));
         }
       } finally {
         await lock?.release();
       }
     });
+  }
+
+  /** Remembers the record last seen for the study (parsed once per distinct JSON). */
+  private noteHead(study: string, json: string): Head {
+    let head = this.heads.get(study);
+    if (head?.json !== json) {
+      head = { json, record: parseRecord(json, `study "${study}" record`) };
+      this.heads.set(study, head);
+    }
+    return head;
+  }
+
+  private noteWritten(study: string, change: StudyChange, commit: CommitArg): void {
+    if (commit.record !== undefined) this.noteHead(study, commit.record);
+    change.trials.forEach((trial, i) => {
+      this.owned.delete(trial.id);
+      if (trial.state === 'RUNNING') this.owned.set(trial.id, { study, json: commit.json[i]!, number: trial.number });
+    });
+    // Trials given up without a finish (a library user's ask without tell) must not pile up.
+    for (const id of this.owned.keys()) {
+      if (this.owned.size <= OWNED_MAX) break;
+      this.owned.delete(id);
+    }
+  }
+
+  /**
+   * A snapshot from what this store knows without reading: the last record seen, and `trials` (the ones the
+   * operation changes). Counters and index entries are unknown; the decision may assume anything about them, since
+   * the guards of its commit check what it concluded.
+   */
+  private presumed(study: string, trials: Trial[]): Snapshot | undefined {
+    const head = this.multi ? undefined : this.heads.get(study);
+    if (!head) return undefined;
+    head.sha ??= sha1(head.json);
+    return {
+      seq: -1,
+      record: head.record,
+      recordJson: head.json,
+      recordSha: head.sha,
+      budget: 0,
+      next: 0,
+      runningCount: trials.length,
+      waitingCount: 0,
+      byKey: {},
+      runningIds: [],
+      trials: new Map(trials.map((t) => [t.id, t])),
+    };
   }
 
   private async readSnapshot(master: Master, study: string, read: ReadRequest): Promise<Snapshot> {
@@ -491,15 +628,19 @@ export class RedisStore implements Store {
         }
         const updated = change(current);
         if (!updated) return;
+        const json = JSON.stringify(updated);
         const replies = await this.onReachable((m) =>
           runScript(m.client, 'updateTrial', [this.keys.trials(study), this.keys.changes(study)], [
             trialId,
-            JSON.stringify(updated),
+            json,
             current.rev,
             'RUNNING',
             this.timings.changeStreamMinLength,
           ]),
         );
+        if (replies.includes('OK') && this.owned.has(trialId)) {
+          this.owned.set(trialId, { study, json, number: updated.number });
+        }
         if (!replies.includes('CONFLICT')) return;
       }
       throw new StoreError(`study "${study}": trial ${trialId} keeps changing under ${what}`, true);
@@ -507,10 +648,9 @@ export class RedisStore implements Store {
   }
 }
 
-function decided<T>(snap: Snapshot, outcome: ops.OpOutcome<T>): Decision<T> {
-  const { change, result } = outcome;
-  if (!change.record && change.trials.length === 0) return { result };
-  return { commit: toCommit(snap, change), result };
+/** 'OK', or 'OK:<number of the first new trial>' from a guarded commit; anything else is a CONFLICT. */
+function isApplied(reply: unknown): reply is string {
+  return typeof reply === 'string' && (reply === 'OK' || reply.startsWith('OK:'));
 }
 
 function checkName(study: string): void {

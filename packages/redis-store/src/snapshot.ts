@@ -4,6 +4,9 @@ import { countsTowardBudget, StoreError, type StudyRecord, type Trial } from '@s
 export interface Snapshot {
   seq: number;
   record: StudyRecord | null;
+  /** The record as stored ('' when missing): guarded commits check it has not changed (by its sha1). */
+  recordJson: string;
+  recordSha?: string;
   budget: number;
   next: number;
   runningCount: number;
@@ -51,6 +54,7 @@ export function parseSnapshot(reply: unknown, study: string): Snapshot {
   const snap: Snapshot = {
     seq: int(a[0], `${where} seq`),
     record: a[1] ? parseRecord(a[1], `${where} record`) : null,
+    recordJson: a[1] ?? '',
     budget: int(a[2], `${where} budget`),
     next: int(a[3], `${where} next`),
     runningCount: int(a[4], `${where} running count`),

@@ -9,7 +9,7 @@ export function changesSince(book: StudyBook | undefined, cursor: string | null)
   if (!book) return { trials: [], cursor: '0' };
   // A cursor past the end came from another store (or a study that was re-created): start over.
   const start = from > book.changeSeq ? 0 : from;
-  return { trials: book.changedSince(start), cursor: String(book.changeSeq) };
+  return { trials: book.changedSince(start), cursor: String(book.changeSeq), record: book.record };
 }
 
 function parseCursor(cursor: string): number {

@@ -27,6 +27,8 @@ export interface ChangeBatch {
   trials: Trial[];
   /** Opaque; pass it to the next readChanges call. */
   cursor: string;
+  /** The study record as of the same read, for stores that can read it in the same step (saves a getStudy). */
+  record?: StudyRecord;
 }
 
 export type StudyEvent = { type: 'stop'; now: boolean; study: string };

@@ -1,14 +1,15 @@
 --[==[
-  Trials changed after a stream position, read atomically with the position reached.
-  KEYS: 1 trials hash, 2 changes stream
+  Trials changed after a stream position, read atomically with the position reached and the study record.
+  KEYS: 1 trials hash, 2 changes stream, 3 study hash
   ARGV: 1 last stream id seen ('' = everything: the whole trials hash)
-  Returns: new last id, then (id, trial JSON) pairs.
+  Returns: new last id, the study's seq, its record ('' when missing), then (id, trial JSON) pairs.
   The stream is trimmed by the writers: when the entry after the cursor may be gone (the cursor is older than the
   first entry kept), the reader gets every trial instead, which is always a correct answer.
 ]==]
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+local head = redis.call('HMGET', KEYS[3], 'seq', 'record')
 -- '0-0' stands for "before the first entry", so that an empty stream still yields a usable cursor.
-local out = { last and last[1] or (ARGV[1] ~= '' and ARGV[1] or '0-0') }
+local out = { last and last[1] or (ARGV[1] ~= '' and ARGV[1] or '0-0'), head[1] or '0', head[2] or '' }
 local ms, sq = string.match(ARGV[1], '^(%d+)-(%d+)$')
 if ARGV[1] ~= '' and not ms then return redis.error_reply('bad cursor') end
 local everything = ARGV[1] == ''
