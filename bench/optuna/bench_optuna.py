@@ -44,12 +44,17 @@ def sampler_of(config, seed=None):
     )
 
 
-def storage_of(spec):
-    """memory | journal-redis:<redis url> | sqlite:<path>"""
+def storage_of(spec, study_name=None):
+    """memory | journal-redis:<redis url> | sqlite:<path>
+
+    JournalRedisStorage keeps one log per key prefix, shared by every study under it, and each process replays the
+    whole log; a prefix per study keeps one bench run's log from slowing down the next run's workers."""
     if spec is None or spec == "memory":
         return None
     if spec.startswith("journal-redis:"):
-        return optuna.storages.JournalStorage(optuna.storages.JournalRedisStorage(spec[len("journal-redis:"):]))
+        return optuna.storages.JournalStorage(
+            optuna.storages.JournalRedisStorage(spec[len("journal-redis:"):], prefix=study_name or "")
+        )
     if spec.startswith("sqlite:"):
         return optuna.storages.RDBStorage(
             "sqlite:///" + spec[len("sqlite:"):], engine_kwargs={"connect_args": {"timeout": 120}}
@@ -106,7 +111,7 @@ def cmd_overhead(req):
     dims = req["dims"]
     dists = distributions(dims)
     rng = random.Random(int(req.get("seed", 0)))
-    storage = storage_of(req.get("storage"))
+    storage = storage_of(req.get("storage"), req.get("studyName"))
     study = optuna.create_study(
         study_name=req.get("studyName"), storage=storage, direction="minimize", sampler=sampler_of(req["config"], 1)
     )
@@ -138,7 +143,7 @@ def cmd_overhead(req):
 
 
 def cmd_create(req):
-    optuna.create_study(study_name=req["studyName"], storage=storage_of(req["storage"]), direction="minimize", load_if_exists=True)
+    optuna.create_study(study_name=req["studyName"], storage=storage_of(req["storage"], req["studyName"]), direction="minimize", load_if_exists=True)
     return {"ok": True}
 
 
@@ -163,7 +168,7 @@ def cmd_worker(req):
     """A worker process: optimizes until killed (cluster) or until maxTrials trials exist (duplicates)."""
     dims = req["dims"]
     sleep_s = float(req.get("sleepMs", 0)) / 1000
-    storage = storage_of(req["storage"])
+    storage = storage_of(req["storage"], req["studyName"])
     study = optuna.load_study(study_name=req["studyName"], storage=storage, sampler=sampler_of(req["config"], req.get("seed")))
     announced = [False]
 
@@ -191,7 +196,7 @@ def cmd_worker(req):
 
 
 def cmd_trials(req):
-    study = optuna.load_study(study_name=req["studyName"], storage=storage_of(req["storage"]))
+    study = optuna.load_study(study_name=req["studyName"], storage=storage_of(req["storage"], req["studyName"]))
     out = []
     for t in study.get_trials(deepcopy=False):
         out.append({

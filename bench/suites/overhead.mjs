@@ -1,5 +1,6 @@
 // Suite `overhead`: median ms per ask with n finished trials in the study (10 floats + one categorical), TPE
 // univariate and multivariate; memory store vs Optuna's InMemoryStorage, Redis store vs Optuna's JournalRedisStorage.
+// swarmtune runs TPE with Optuna's defaults (preset optuna, plus multivariate) so that both sides do the same work.
 import { createRng, createStudy, MemoryStore, paramKey } from '@swarmtune/core';
 import { openRedisStore } from '@swarmtune/redis-store';
 import { intFlag, listFlag } from '../lib/args.mjs';
@@ -20,7 +21,7 @@ export const WARMUP_ASKS = 2;
 const WORKER = { host: 'bench', workerId: 'bench-fill', pid: process.pid };
 
 async function swarmtuneOverhead(store, name, multivariate, ns, asks) {
-  const study = await createStudy({ store, name, searchSpace: nniSpace(DIMS), sampler: { name: 'tpe', options: { multivariate } }, seed: 1 });
+  const study = await createStudy({ store, name, searchSpace: nniSpace(DIMS), sampler: { name: 'tpe', options: { preset: 'optuna', multivariate } }, seed: 1 });
   const client = study.client;
   const rng = createRng(1);
   const rand = () => rng.next();

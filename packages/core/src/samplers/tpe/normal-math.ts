@@ -61,8 +61,15 @@ export function logNdtr(z: number): number {
   return Math.log1p(-0.5 * erfcNonNegative(z * SQRT1_2));
 }
 
+/**
+ * Beyond this many standard deviations the normal's tail mass (< 1e-17) is below half an ulp of 1, so an interval
+ * reaching past it on both sides has log mass 0 in double precision.
+ */
+const NEGLIGIBLE_TAIL = 8.5;
+
 /** log(Phi(b) - Phi(a)) for a < b, without cancellation in either tail. */
 export function logGaussMass(a: number, b: number): number {
+  if (a <= -NEGLIGIBLE_TAIL && b >= NEGLIGIBLE_TAIL) return 0;
   if (b <= 0) return logDiff(logNdtr(b), logNdtr(a));
   if (a > 0) return logDiff(logNdtr(-a), logNdtr(-b));
   return Math.log1p(-ndtr(a) - ndtr(-b));

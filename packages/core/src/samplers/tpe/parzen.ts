@@ -1,5 +1,6 @@
 import type { Rng } from '../../rng.js';
 import { nearestIndex } from '../../space/lattice.js';
+import { argsortFloat64 } from './argsort.js';
 import { LOG_SQRT_2PI, logGaussMass } from './normal-math.js';
 import type { TpeOptions } from './options.js';
 import { cellEdge, type CategoricalModel, type NumericModel } from './param-model.js';
@@ -146,10 +147,12 @@ function neighbourGaps(
   const points = new Float64Array(m);
   points.set(obs.subarray(0, n));
   points[n] = 0.5 * (lo + hi);
-  const sorted = Float64Array.from(points).sort();
-  const rank = ranks(points, sorted, m);
-  for (let i = 0; i < n; i++) {
-    const j = rank[i]!;
+  const order = argsortFloat64(points);
+  const sorted = new Float64Array(m);
+  for (let j = 0; j < m; j++) sorted[j] = points[order[j]!]!;
+  for (let j = 0; j < m; j++) {
+    const i = order[j]!;
+    if (i === n) continue; // the prior's centre: a neighbour, not a kernel of its own here
     const here = sorted[j]!;
     const below = j > 0 ? sorted[j - 1]! : lo;
     const above = j < m - 1 ? sorted[j + 1]! : hi;
@@ -159,24 +162,6 @@ function neighbourGaps(
         ? sorted[m - 1]! - sorted[m - 2]!
         : Math.max(here - below, above - here);
   }
-}
-
-/** Position of every observation in `sorted` (equal values take consecutive positions in observation order). */
-function ranks(obs: Float64Array, sorted: Float64Array, n: number): Uint32Array {
-  const rank = new Uint32Array(n);
-  const taken = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = obs[i]!;
-    let low = 0;
-    let high = n;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (sorted[mid]! < x) low = mid + 1;
-      else high = mid;
-    }
-    rank[i] = low + taken[low]!++;
-  }
-  return rank;
 }
 
 function categoricalDimension(
@@ -258,17 +243,34 @@ export function sampleCandidates(estimator: ParzenEstimator, size: number, rng: 
   return { size, coords, cellLows, cellHighs };
 }
 
+/**
+ * Terms this far below the largest of a log-sum-exp add less than e^-50 each: even 10^5 of them change the sum by
+ * less than double precision can show, so their exp() is skipped.
+ */
+const NEGLIGIBLE_TERM = -50;
+
+/** log(sum_k exp(terms[k])) over the first n terms, given their maximum. */
+function logSumExp(terms: Float64Array, n: number, max: number): number {
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    const t = terms[k]! - max;
+    if (t > NEGLIGIBLE_TERM) sum += Math.exp(t);
+  }
+  return max + Math.log(sum);
+}
+
 /** log density (log mass for discrete params) of every candidate under the mixture, written to `out`. */
 export function logPdf(estimator: ParzenEstimator, candidates: Candidates, out: Float64Array): void {
   const { nKernels, logWeights, dimensions } = estimator;
   const terms = new Float64Array(nKernels);
-  const only = dimensions[0];
-  if (dimensions.length === 1 && only!.kind === 'numeric' && !only!.model.lattice) {
-    logPdfContinuous1d(only!, logWeights, candidates.coords[0]!, candidates.size, terms, out);
-    return;
+  // Per kernel, everything that does not depend on the candidate: its weight and its continuous normalisers.
+  const constants = Float64Array.from(logWeights);
+  for (const dim of dimensions) {
+    if (dim.kind === 'numeric' && !dim.model.lattice) for (let k = 0; k < nKernels; k++) constants[k]! += dim.logNormalisers[k]!;
   }
   for (let c = 0; c < candidates.size; c++) {
-    terms.set(logWeights);
+    terms.set(constants);
     for (let d = 0; d < dimensions.length; d++) {
       const dim = dimensions[d]!;
       const x = candidates.coords[d]![c]!;
@@ -283,7 +285,7 @@ export function logPdf(estimator: ParzenEstimator, candidates: Candidates, out: 
       if (!cellLow) {
         for (let k = 0; k < nKernels; k++) {
           const z = (x - mus[k]!) * inverseSigmas[k]!;
-          terms[k]! += logNormalisers[k]! - 0.5 * z * z;
+          terms[k]! -= 0.5 * z * z;
         }
       } else {
         const low = cellLow[c]!;
@@ -296,44 +298,6 @@ export function logPdf(estimator: ParzenEstimator, candidates: Candidates, out: 
     }
     let max = -Infinity;
     for (let k = 0; k < nKernels; k++) if (terms[k]! > max) max = terms[k]!;
-    if (max === -Infinity) {
-      out[c] = -Infinity;
-      continue;
-    }
-    let sum = 0;
-    for (let k = 0; k < nKernels; k++) sum += Math.exp(terms[k]! - max);
-    out[c] = max + Math.log(sum);
-  }
-}
-
-/** The univariate continuous case in one fused pass per candidate (the common case of the default TPE). */
-function logPdfContinuous1d(
-  dim: NumericDimension,
-  logWeights: Float64Array,
-  xs: Float64Array,
-  size: number,
-  terms: Float64Array,
-  out: Float64Array,
-): void {
-  const { mus, inverseSigmas, logNormalisers } = dim;
-  const nKernels = mus.length;
-  const constants = new Float64Array(nKernels);
-  for (let k = 0; k < nKernels; k++) constants[k] = logWeights[k]! + logNormalisers[k]!;
-  for (let c = 0; c < size; c++) {
-    const x = xs[c]!;
-    let max = -Infinity;
-    for (let k = 0; k < nKernels; k++) {
-      const z = (x - mus[k]!) * inverseSigmas[k]!;
-      const t = constants[k]! - 0.5 * z * z;
-      terms[k] = t;
-      if (t > max) max = t;
-    }
-    if (max === -Infinity) {
-      out[c] = -Infinity;
-      continue;
-    }
-    let sum = 0;
-    for (let k = 0; k < nKernels; k++) sum += Math.exp(terms[k]! - max);
-    out[c] = max + Math.log(sum);
+    out[c] = logSumExp(terms, nKernels, max);
   }
 }

@@ -13,17 +13,21 @@ import { buildParzenEstimator, logPdf, sampleCandidates, type ModelledParam } fr
 /**
  * Tree-structured Parzen Estimator, following Optuna's TPESampler: COMPLETE trials are split into a good group
  * (the best n_below = min(ceil(gamma * n), gammaMax)) and the rest; a Parzen estimator is fitted to each; candidates
- * are drawn from the good one and the candidate with the largest log l(x) - log g(x) wins.
+ * are drawn from the good one and the candidate with the largest log l(x) - log g(x) wins. The options' presets
+ * (options.ts) choose between Optuna's defaults and swarmtune's (joint estimator, neighbour-gap widths).
  *
  * - Single objective: values[0] with its direction (maximize is negated). Trials without values (FAIL, PRUNED,
  *   WAITING) are ignored.
  * - constantLiar: every RUNNING trial counts as a trial with the worst value seen so far. A worst-valued trial can
  *   never be in the good group, so it joins the other group directly (as Optuna does); gamma's n counts
  *   COMPLETE trials only.
- * - multivariate: one joint estimator over all parameters (shared kernel per observation). With the default
- *   bandwidth 'optuna', kernel widths follow Optuna: the neighbour-gap rule per parameter when univariate, one
- *   Scott-like width per dimension when multivariate; bandwidth 'neighbour' uses the neighbour-gap rule also when
- *   multivariate (see options.ts).
+ * - multivariate: one joint estimator over all parameters (shared kernel per observation). With bandwidth
+ *   'optuna', kernel widths follow Optuna: the neighbour-gap rule per parameter when univariate, one Scott-like
+ *   width per dimension when multivariate; bandwidth 'neighbour' uses the neighbour-gap rule also when
+ *   multivariate.
+ * - Kernel densities are normalised (each kernel integrates to 1 over the range). Optuna 3.1's continuous kernels
+ *   were not (its truncated-normal log-density left out -log(sigma), fixed upstream by optuna/optuna#5110), so
+ *   with the same options the two differ on continuous parameters: see bench/notes/quality.md.
  */
 export function createTpeSampler(options: TpeOptions): Sampler {
   return {
@@ -56,26 +60,61 @@ interface History {
 function splitHistory(ctx: SamplerContext, options: TpeOptions): History {
   if (ctx.objectives.length > 1 || (ctx.constraints?.length ?? 0) > 0) return splitRanked(ctx, options);
   const sign = ctx.objectives[0]?.direction === 'maximize' ? -1 : 1;
-  const scored: { trial: Trial; score: number }[] = [];
-  const running: Trial[] = [];
-  for (const trial of ctx.trials) {
-    if (trial.state === 'COMPLETE') {
-      const value = trial.values?.[0];
-      if (typeof value === 'number' && !Number.isNaN(value)) scored.push({ trial, score: sign * value });
-    } else if (trial.state === 'RUNNING' && options.constantLiar) {
-      running.push(trial);
+  const trials = inNumberOrder(ctx.trials);
+  const scores = new Float64Array(trials.length).fill(NaN);
+  let nComplete = 0;
+  trials.forEach((trial, i) => {
+    const value = trial.values?.[0];
+    if (trial.state === 'COMPLETE' && typeof value === 'number' && !Number.isNaN(value)) {
+      scores[i] = sign * value;
+      nComplete++;
     }
+  });
+  const isBelow = bestIndices(scores, belowCount(options, nComplete));
+  const below: Trial[] = [];
+  const above: Trial[] = [];
+  trials.forEach((trial, i) => {
+    if (isBelow[i]) below.push(trial);
+    else if (!Number.isNaN(scores[i]!) || (trial.state === 'RUNNING' && options.constantLiar)) above.push(trial);
+  });
+  return { nComplete, below, above };
+}
+
+function inNumberOrder(trials: readonly Trial[]): readonly Trial[] {
+  for (let i = 1; i < trials.length; i++) {
+    if (trials[i]!.number < trials[i - 1]!.number) return [...trials].sort((a, b) => a.number - b.number);
   }
-  scored.sort((a, b) => a.score - b.score || a.trial.number - b.trial.number);
-  const nBelow = belowCount(options, scored.length);
-  const byNumber = (a: Trial, b: Trial) => a.number - b.number;
-  const below = scored.slice(0, nBelow).map((s) => s.trial).sort(byNumber);
-  const above = scored
-    .slice(nBelow)
-    .map((s) => s.trial)
-    .concat(running)
-    .sort(byNumber);
-  return { nComplete: scored.length, below, above };
+  return trials;
+}
+
+/**
+ * Marks the k smallest scores (NaN = no score), ties to the earlier index: what a full sort by (score, number)
+ * would put first, found in one pass that keeps only the k best (k is at most gammaMax, 25 by default).
+ */
+function bestIndices(scores: Float64Array, k: number): Uint8Array {
+  const marks = new Uint8Array(scores.length);
+  if (k <= 0) return marks;
+  if (k > 64) {
+    const order = [...scores.keys()].filter((i) => !Number.isNaN(scores[i]!));
+    order.sort((a, b) => (scores[a]! < scores[b]! ? -1 : scores[a]! > scores[b]! ? 1 : a - b));
+    for (const i of order.slice(0, k)) marks[i] = 1;
+    return marks;
+  }
+  const kept: number[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i]!;
+    if (Number.isNaN(score)) continue;
+    if (kept.length === k && !(score < scores[kept[k - 1]!]!)) continue;
+    let at = kept.length === k ? k - 1 : kept.length;
+    while (at > 0 && score < scores[kept[at - 1]!]!) {
+      kept[at] = kept[at - 1]!;
+      at--;
+    }
+    kept[at] = i;
+    if (kept.length > k) kept.length = k;
+  }
+  for (const i of kept) marks[i] = 1;
+  return marks;
 }
 
 /**
