@@ -55,7 +55,10 @@ export class TrialPruning {
     if (this.prunedAt === null || workerSignal.aborted) return result;
     if (result.state !== 'FAIL' || result.failReason !== 'interrupted') return result;
     const { failReason: _reason, error: _error, ...rest } = result;
-    return { ...rest, state: 'PRUNED', attrs: { ...result.attrs, prunedAtStep: this.prunedAt } };
+    const prunedAt = this.prunedAt;
+    // Values the process printed after the judged one, before the stop reached it, are ignored like late ones.
+    const intermediate = result.intermediate?.filter((p) => p.step <= prunedAt);
+    return { ...rest, ...(intermediate ? { intermediate } : {}), state: 'PRUNED', attrs: { ...result.attrs, prunedAtStep: prunedAt } };
   }
 
   private async handle(point: IntermediateValue): Promise<void> {

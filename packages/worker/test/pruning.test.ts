@@ -80,6 +80,11 @@ describe('ASHA across two workers', () => {
     const byId = (t: Trial) => stored.find((s) => s.id === t.id)!;
     expect(byId(t0.trial).intermediate?.map((p) => p.step)).toEqual([0, 1, 2, 3, 4]);
     expect(byId(t1.trial).intermediate).toEqual([{ step: 1, value: 0.7 }]);
+
+    // The process of a pruned trial may print more steps before the stop reaches it: the recorded result keeps
+    // only the values up to the judged one, like the worker ignores late ones.
+    const stopped = { state: 'FAIL' as const, failReason: 'interrupted' as const, intermediate: [{ step: 1, value: 0.7 }, { step: 2, value: 0.6 }] };
+    expect(t1.pruning.toResult(stopped, never)).toMatchObject({ state: 'PRUNED', intermediate: [{ step: 1, value: 0.7 }], attrs: { prunedAtStep: 1 } });
   });
 });
 
