@@ -12,7 +12,7 @@ const SMALL = 64;
 
 /**
  * Indices 0..n-1 of `values` in ascending order of value, equal values in index order (a stable sort). Values
- * must not be NaN; -0 sorts before +0.
+ * must not be NaN; -0 and +0 are equal.
  */
 export function argsortFloat64(values: Float64Array): Uint32Array {
   const n = values.length;
@@ -22,7 +22,8 @@ export function argsortFloat64(values: Float64Array): Uint32Array {
     return order.sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : a - b));
   }
   // Order-preserving unsigned keys: flip every bit of a negative number, only the sign bit of a positive one.
-  const words = new Uint32Array(Float64Array.from(values).buffer);
+  const copy = Float64Array.from(values, (x) => (x === 0 ? 0 : x)); // -0 as +0
+  const words = new Uint32Array(copy.buffer);
   const low = new Uint32Array(n);
   const high = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
