@@ -20,10 +20,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/packages ./packages
 RUN ln -s /app/packages/cli/dist/bin.js /usr/local/bin/swarmtune \
  && chmod +x /app/packages/cli/dist/bin.js \
- && mkdir -p /home/node/work && chown node:node /home/node/work
-# Trials run as this user, in this directory (trial logs go to .swarmtune/logs under it).
+ && mkdir -p /srv/swarmtune && chown node:node /srv/swarmtune
+# Trials run as this user, in this directory of the image (trial logs go to .swarmtune/logs under it).
 USER node
-WORKDIR /home/node/work
+WORKDIR /srv/swarmtune
 # PID 1 should be an init that forwards signals and reaps trial processes: the stack sets `init: true`
 # (docker run --init). The worker handles SIGTERM itself: it interrupts its trials and re-enqueues them.
 ENTRYPOINT ["swarmtune"]
