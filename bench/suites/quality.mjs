@@ -90,11 +90,9 @@ export async function runQuality(flags, { parallel }) {
   const trials = intFlag(flags, 'trials', 100);
   const inFlight = parallel ? intFlag(flags, 'in-flight', 8) : 1;
   const functions = listFlag(flags, 'functions', Object.keys(FUNCTIONS));
-  const configs = { ...CONFIGS, ...customConfig(flags) };
-  const configNames = listFlag(flags, 'configs', [
-    ...(parallel ? ['tpe', 'tpe-mv', 'tpe-optuna'] : Object.keys(CONFIGS)),
-    ...Object.keys(customConfig(flags)),
-  ]);
+  const custom = customConfig(flags);
+  const configs = { ...CONFIGS, ...custom };
+  const configNames = listFlag(flags, 'configs', [...(parallel ? ['tpe', 'tpe-mv', 'tpe-optuna'] : Object.keys(CONFIGS)), ...Object.keys(custom)]);
   for (const f of functions) if (!FUNCTIONS[f]) throw new Error(`--functions: unknown function ${f}; known: ${Object.keys(FUNCTIONS).join(', ')}`);
   for (const c of configNames) if (!configs[c]) throw new Error(`--configs: unknown config ${c}; known: ${Object.keys(configs).join(', ')}`);
   const seeds = Array.from({ length: seedsN }, (_, i) => i);
