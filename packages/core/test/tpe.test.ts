@@ -116,8 +116,8 @@ describe('TPE on Branin (global minimum 0.397887)', () => {
 
 describe('presets', () => {
   it("fill the options not given: swarmtune's by default, Optuna's with preset optuna; explicit options win", () => {
-    expect(parseTpeOptions({})).toMatchObject({ multivariate: true, bandwidth: 'neighbour', priorWeight: 2, gamma: 0.1 });
-    expect(parseTpeOptions({ preset: 'optuna' })).toMatchObject({ multivariate: false, bandwidth: 'optuna', priorWeight: 1 });
+    expect(parseTpeOptions({})).toMatchObject({ multivariate: true, bandwidth: 'neighbour', priorWeight: 2, gamma: 0.1, inFlightExploration: 0.75 });
+    expect(parseTpeOptions({ preset: 'optuna' })).toMatchObject({ multivariate: false, bandwidth: 'optuna', priorWeight: 1, inFlightExploration: 0 });
     expect(parseTpeOptions({ preset: 'optuna', multivariate: true })).toMatchObject({ multivariate: true, bandwidth: 'optuna' });
     expect(parseTpeOptions({ priorWeight: 0.5 })).toMatchObject({ multivariate: true, priorWeight: 0.5 });
   });
@@ -252,8 +252,9 @@ describe('constant liar', () => {
   };
 
   it('with a RUNNING trial at the point TPE would propose, proposes a different key', () => {
-    const plain = createSampler({ name: 'tpe' });
-    const liar = createSampler({ name: 'tpe', options: { constantLiar: true } });
+    // Exploratory in-flight proposals off: this is about the liar alone.
+    const plain = createSampler({ name: 'tpe', options: { inFlightExploration: 0 } });
+    const liar = createSampler({ name: 'tpe', options: { constantLiar: true, inFlightExploration: 0 } });
     let different = 0;
     const seeds = [1, 2, 3, 4, 5, 6];
     for (const seed of seeds) {
@@ -266,5 +267,62 @@ describe('constant liar', () => {
       if (paramKey(space, liar.sample(ctx([running]))!) !== paramKey(space, proposed)) different++;
     }
     expect(different).toBeGreaterThanOrEqual(seeds.length - 1);
+  });
+});
+
+describe('inFlightExploration', () => {
+  it('is validated: a share outside [0, 1] is an InputError naming sampler.options.inFlightExploration', () => {
+    for (const share of [-0.1, 1.5, 'half']) {
+      let error: unknown;
+      try {
+        createSampler({ name: 'tpe', options: { inFlightExploration: share } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).where).toBe('sampler.options.inFlightExploration');
+    }
+  });
+
+  it('grows with the number of RUNNING trials: with 1 running (7 give the full share), about 1 proposal in 7 explores', () => {
+    // Both samplers explore with the same draw (the first of the ask's stream) and the same exploratory estimator;
+    // when they do not, each proposes from its own (joint vs univariate), so equal proposals mark the explored asks.
+    const ours = createSampler({ name: 'tpe', options: { inFlightExploration: 1, constantLiar: true } });
+    const optunaLike = createSampler({ name: 'tpe', options: { preset: 'optuna', inFlightExploration: 1, constantLiar: true } });
+    const { proposals } = optimize(createSampler({ name: 'random' }), braninSpace, branin, 20, 13);
+    const trials = [...proposals.map((p, i) => trial(i, p, 'COMPLETE', branin(p))), trial(20, { x1: 0, x2: 0 }, 'RUNNING')];
+    let explored = 0;
+    for (let seed = 0; seed < 280; seed++) {
+      const ctx = { space: braninSpace, objectives: minimize, trials, rng: createRng(`share:${seed}`) };
+      const a = ours.sample({ ...ctx, rng: createRng(`share:${seed}`) })!;
+      const b = optunaLike.sample(ctx)!;
+      if (paramKey(braninSpace, a) === paramKey(braninSpace, b)) explored++;
+    }
+    // Binomial(280, 1/7): mean 40, sd 5.9; the full share would give about 280, none about 0.
+    expect(explored).toBeGreaterThan(22);
+    expect(explored).toBeLessThan(58);
+  });
+
+  it('never changes a sequential run: without RUNNING trials the proposals are the same at share 0 and 1', () => {
+    const propose = (share: number) =>
+      optimize(createSampler({ name: 'tpe', options: { inFlightExploration: share } }), braninSpace, branin, 30, 5).proposals;
+    expect(propose(1)).toEqual(propose(0));
+  });
+
+  it("with trials in flight, share 1 proposes from the exploratory estimator: the preset's own options do not matter", () => {
+    const ours = createSampler({ name: 'tpe', options: { inFlightExploration: 1, constantLiar: true } });
+    const optunaLike = createSampler({ name: 'tpe', options: { preset: 'optuna', inFlightExploration: 1, constantLiar: true } });
+    const { proposals } = optimize(createSampler({ name: 'random' }), braninSpace, branin, 20, 11);
+    const complete = proposals.map((p, i) => trial(i, p, 'COMPLETE', branin(p)));
+    let differentWhenSequential = 0;
+    for (let seed = 0; seed < 8; seed++) {
+      const ctx = (trials: Trial[]) => ({ space: braninSpace, objectives: minimize, trials, rng: createRng(`flight:${seed}`) });
+      // 7 RUNNING trials: the full share (fewer get a proportional part of it).
+      const inFlight = [...complete, ...[0, 1, 2, 3, 4, 5, 6].map((i) => trial(20 + i, { x1: i, x2: 2 * i }, 'RUNNING'))];
+      expect(ours.sample(ctx(inFlight))).toEqual(optunaLike.sample(ctx(inFlight)));
+      if (paramKey(braninSpace, ours.sample(ctx(complete))!) !== paramKey(braninSpace, optunaLike.sample(ctx(complete))!)) differentWhenSequential++;
+    }
+    // Without a RUNNING trial each uses its own estimator (joint vs univariate), which propose different points.
+    expect(differentWhenSequential).toBeGreaterThanOrEqual(6);
   });
 });

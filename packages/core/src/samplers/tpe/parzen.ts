@@ -17,7 +17,10 @@ interface NumericDimension {
   mus: Float64Array;
   sigmas: Float64Array;
   inverseSigmas: Float64Array;
-  /** Continuous: -log(sigma) - log(mass on [lo, hi]) - log(sqrt(2 pi)); discrete: -log(mass on [lo, hi]). */
+  /**
+   * Continuous: -log(sigma) - log(mass on [lo, hi]) - log(sqrt(2 pi)) (without -log(sigma) for coverage kernels);
+   * discrete: -log(mass on [lo, hi]).
+   */
   logNormalisers: Float64Array;
 }
 
@@ -38,6 +41,13 @@ export interface ParzenEstimator {
   cumulativeWeights: Float64Array;
   dimensions: Dimension[];
 }
+
+/**
+ * How a continuous kernel scores a point: 'density' is the normalised truncated normal; 'coverage' leaves out its
+ * 1/sigma, so every kernel peaks at its weight whatever its width (Optuna 3.1's kernels did this by mistake, see
+ * options.ts inFlightExploration for where swarmtune uses it on purpose).
+ */
+export type KernelScoring = 'density' | 'coverage';
 
 /**
  * Candidates, one column per parameter: the internal coordinate for continuous params, the lattice index for
@@ -62,6 +72,7 @@ export function buildParzenEstimator(
   n: number,
   options: TpeOptions,
   observationWeights: Float64Array,
+  scoring: KernelScoring = 'density',
 ): ParzenEstimator {
   const nKernels = n + 1;
   const weights = new Float64Array(nKernels);
@@ -84,7 +95,7 @@ export function buildParzenEstimator(
   cumulativeWeights[nKernels - 1] = 1;
   const dimensions = params.map((model, d) =>
     model.kind === 'numeric'
-      ? numericDimension(model, observations[d]!, n, params.length, options)
+      ? numericDimension(model, observations[d]!, n, params.length, options, scoring)
       : categoricalDimension(model, observations[d]!, n, options),
   );
   return { nKernels, logWeights, cumulativeWeights, dimensions };
@@ -96,6 +107,7 @@ function numericDimension(
   n: number,
   nDims: number,
   options: TpeOptions,
+  scoring: KernelScoring,
 ): NumericDimension {
   const { lo, hi } = model;
   const nKernels = n + 1;
@@ -125,7 +137,8 @@ function numericDimension(
     const inv = 1 / sigmas[k]!;
     inverseSigmas[k] = inv;
     const logMass = logGaussMass((lo - mus[k]!) * inv, (hi - mus[k]!) * inv);
-    logNormalisers[k] = continuous ? -Math.log(sigmas[k]!) - logMass - LOG_SQRT_2PI : -logMass;
+    if (!continuous) logNormalisers[k] = -logMass;
+    else logNormalisers[k] = (scoring === 'density' ? -Math.log(sigmas[k]!) : 0) - logMass - LOG_SQRT_2PI;
   }
   return { kind: 'numeric', model, mus, sigmas, inverseSigmas, logNormalisers };
 }
