@@ -177,6 +177,15 @@ describe('library API', () => {
     expect((await study.bestTrial())?.values?.[0]).toBeLessThan(2.5);
   });
 
+  it("define-by-run, one trial at a time: TPE's in-flight exploration never applies (the trial's own RUNNING record does not count)", async () => {
+    const run = async (inFlightExploration: number) => {
+      const study = await createStudy({ seed: 9, sampler: { name: 'tpe', options: { inFlightExploration } } });
+      await study.optimize((trial) => (trial.suggestFloat('x', -3, 3) - 1) ** 2 + (trial.suggestFloat('y', -3, 3) + 1) ** 2, { nTrials: 30 });
+      return (await study.trials()).map((t) => t.params);
+    };
+    expect(await run(1)).toEqual(await run(0));
+  });
+
   it('ask/tell by hand', async () => {
     const study = await createStudy({ searchSpace: { x: { _type: 'uniform', _value: [0, 1] } }, direction: 'maximize', maxTrials: 3 });
     for (let i = 0; i < 3; i++) {
