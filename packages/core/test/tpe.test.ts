@@ -271,6 +271,14 @@ describe('constant liar', () => {
 });
 
 describe('inFlightExploration', () => {
+  // Both explore with the same draw (the first of the ask's stream) and the same exploratory estimator; when they
+  // do not, each proposes from its own (joint vs univariate), so equal proposals mark the explored asks.
+  const ours = createSampler({ name: 'tpe', options: { inFlightExploration: 1, constantLiar: true } });
+  const optunaLike = createSampler({ name: 'tpe', options: { preset: 'optuna', inFlightExploration: 1, constantLiar: true } });
+  /** 20 random COMPLETE Branin trials. */
+  const completeBranin = (seed: number) =>
+    optimize(createSampler({ name: 'random' }), braninSpace, branin, 20, seed).proposals.map((p, i) => trial(i, p, 'COMPLETE', branin(p)));
+
   it('is validated: a share outside [0, 1] is an InputError naming sampler.options.inFlightExploration', () => {
     for (const share of [-0.1, 1.5, 'half']) {
       let error: unknown;
@@ -285,18 +293,11 @@ describe('inFlightExploration', () => {
   });
 
   it('grows with the number of RUNNING trials: with 1 running (7 give the full share), about 1 proposal in 7 explores', () => {
-    // Both samplers explore with the same draw (the first of the ask's stream) and the same exploratory estimator;
-    // when they do not, each proposes from its own (joint vs univariate), so equal proposals mark the explored asks.
-    const ours = createSampler({ name: 'tpe', options: { inFlightExploration: 1, constantLiar: true } });
-    const optunaLike = createSampler({ name: 'tpe', options: { preset: 'optuna', inFlightExploration: 1, constantLiar: true } });
-    const { proposals } = optimize(createSampler({ name: 'random' }), braninSpace, branin, 20, 13);
-    const trials = [...proposals.map((p, i) => trial(i, p, 'COMPLETE', branin(p))), trial(20, { x1: 0, x2: 0 }, 'RUNNING')];
+    const trials = [...completeBranin(13), trial(20, { x1: 0, x2: 0 }, 'RUNNING')];
     let explored = 0;
     for (let seed = 0; seed < 280; seed++) {
-      const ctx = { space: braninSpace, objectives: minimize, trials, rng: createRng(`share:${seed}`) };
-      const a = ours.sample({ ...ctx, rng: createRng(`share:${seed}`) })!;
-      const b = optunaLike.sample(ctx)!;
-      if (paramKey(braninSpace, a) === paramKey(braninSpace, b)) explored++;
+      const ctx = () => ({ space: braninSpace, objectives: minimize, trials, rng: createRng(`share:${seed}`) });
+      if (paramKey(braninSpace, ours.sample(ctx())!) === paramKey(braninSpace, optunaLike.sample(ctx())!)) explored++;
     }
     // Binomial(280, 1/7): mean 40, sd 5.9; the full share would give about 280, none about 0.
     expect(explored).toBeGreaterThan(22);
@@ -310,10 +311,7 @@ describe('inFlightExploration', () => {
   });
 
   it("with trials in flight, share 1 proposes from the exploratory estimator: the preset's own options do not matter", () => {
-    const ours = createSampler({ name: 'tpe', options: { inFlightExploration: 1, constantLiar: true } });
-    const optunaLike = createSampler({ name: 'tpe', options: { preset: 'optuna', inFlightExploration: 1, constantLiar: true } });
-    const { proposals } = optimize(createSampler({ name: 'random' }), braninSpace, branin, 20, 11);
-    const complete = proposals.map((p, i) => trial(i, p, 'COMPLETE', branin(p)));
+    const complete = completeBranin(11);
     let differentWhenSequential = 0;
     for (let seed = 0; seed < 8; seed++) {
       const ctx = (trials: Trial[]) => ({ space: braninSpace, objectives: minimize, trials, rng: createRng(`flight:${seed}`) });
