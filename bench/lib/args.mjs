@@ -13,10 +13,10 @@ export function parseArgs(argv) {
   return { suites, flags };
 }
 
-export function intFlag(flags, name, fallback) {
+export function intFlag(flags, name, fallback, { min = 1 } = {}) {
   if (flags[name] === undefined) return fallback;
   const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer, got ${flags[name]}`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got ${flags[name]}`);
   return n;
 }
 

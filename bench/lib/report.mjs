@@ -11,9 +11,10 @@ import { qualityTable, runQuality, wins } from '../suites/quality.mjs';
 
 function qualityVerdict(result) {
   const w = wins(result);
-  return Object.entries(w).map(([config, { wins: n, of }]) => {
+  return Object.entries(w).map(([config, { wins: n, of, clearWins, clearLosses }]) => {
     const target = config === 'tpe' || config === 'tpe-mv' ? ` (target: >= 5 of 8: ${n >= 5 ? 'met' : 'MISSED'})` : '';
-    return `${config}: swarmtune median final regret <= Optuna's on ${n} of ${of} functions${target}`;
+    const clear = `; the ratio's 90% bootstrap interval lies below 1 on ${clearWins} and above 1 on ${clearLosses}`;
+    return `${config}: swarmtune median final regret <= Optuna's on ${n} of ${of} functions${target}${clear}`;
   });
 }
 

@@ -1,4 +1,6 @@
 // Small statistics helpers for the bench tables.
+import { createRng } from '@swarmtune/core';
+
 export function median(xs) {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -28,4 +30,25 @@ export function bestSoFar(values) {
     out.push(best);
   }
   return out;
+}
+
+/**
+ * Percentile bootstrap interval of median(a) / median(b), the two samples resampled independently (the runs of the
+ * two sides share seed numbers, not randomness, so they are not paired). Deterministic: the resampling stream is
+ * seeded. A median over 20-80 runs moves by 10-40% between nearly identical configurations (bench/notes/parallel.md);
+ * the interval shows which ratios a rerun with other seeds could flip.
+ */
+export function medianRatioInterval(a, b, { level = 0.9, resamples = 2000, seed = 'median-ratio' } = {}) {
+  if (a.length === 0 || b.length === 0) return [NaN, NaN];
+  const rng = createRng(seed);
+  const resample = (xs, into) => {
+    for (let i = 0; i < xs.length; i++) into[i] = xs[Math.floor(rng.next() * xs.length)];
+    return median(into);
+  };
+  const ra = new Array(a.length);
+  const rb = new Array(b.length);
+  const ratios = [];
+  for (let r = 0; r < resamples; r++) ratios.push(resample(a, ra) / resample(b, rb));
+  const tail = (1 - level) / 2;
+  return [quantile(ratios, tail), quantile(ratios, 1 - tail)];
 }

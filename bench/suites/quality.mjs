@@ -6,7 +6,7 @@ import { FUNCTIONS, nniSpace, randomPoint } from '../lib/functions.mjs';
 import { fmt, ratio } from '../lib/format.mjs';
 import { runOptuna } from '../lib/optuna.mjs';
 import { readResult } from '../lib/results.mjs';
-import { bestSoFar, mean, median } from '../lib/stats.mjs';
+import { bestSoFar, mean, median, medianRatioInterval } from '../lib/stats.mjs';
 
 /**
  * Compared configurations: swarmtune options and the Optuna sampler settings that match them. `tpe` is each side's
@@ -87,6 +87,8 @@ async function selfcheck() {
 
 export async function runQuality(flags, { parallel }) {
   const seedsN = intFlag(flags, 'seeds', 20);
+  // Seeds firstSeed .. firstSeed + seeds - 1: a rerun on fresh seeds tells a real gain from a lucky sample.
+  const firstSeed = intFlag(flags, 'first-seed', 0, { min: 0 });
   const trials = intFlag(flags, 'trials', 100);
   const inFlight = parallel ? intFlag(flags, 'in-flight', 8) : 1;
   const functions = listFlag(flags, 'functions', Object.keys(FUNCTIONS));
@@ -95,7 +97,7 @@ export async function runQuality(flags, { parallel }) {
   const configNames = listFlag(flags, 'configs', [...(parallel ? ['tpe', 'tpe-mv', 'tpe-optuna'] : Object.keys(CONFIGS)), ...Object.keys(custom)]);
   for (const f of functions) if (!FUNCTIONS[f]) throw new Error(`--functions: unknown function ${f}; known: ${Object.keys(FUNCTIONS).join(', ')}`);
   for (const c of configNames) if (!configs[c]) throw new Error(`--configs: unknown config ${c}; known: ${Object.keys(configs).join(', ')}`);
-  const seeds = Array.from({ length: seedsN }, (_, i) => i);
+  const seeds = Array.from({ length: seedsN }, (_, i) => firstSeed + i);
   await selfcheck();
 
   const rows = [];
@@ -127,32 +129,44 @@ export async function runQuality(flags, { parallel }) {
     }
   }
 
-  const result = { suite: parallel ? 'parallel' : 'quality', seeds: seedsN, trials, inFlight, functions, configs: configNames, rows };
-  if (parallel) result.sequential = sequentialReference(seedsN, trials);
+  const result = { suite: parallel ? 'parallel' : 'quality', seeds: seedsN, firstSeed, trials, inFlight, functions, configs: configNames, rows };
+  if (parallel) result.sequential = sequentialReference(seedsN, firstSeed, trials);
   return result;
 }
 
 /** The quality suite's results, when they were measured with the same sizes (for the loss against sequential). */
-function sequentialReference(seeds, trials) {
+function sequentialReference(seeds, firstSeed, trials) {
   const q = readResult('quality');
-  if (!q || q.seeds !== seeds || q.trials !== trials) return null;
+  if (!q || q.seeds !== seeds || (q.firstSeed ?? 0) !== firstSeed || q.trials !== trials) return null;
   return q.rows.map((r) => ({ function: r.function, config: r.config, swarmtune: r.swarmtune.medianFinal, optuna: r.optuna.medianFinal }));
 }
 
-/** Counts functions where swarmtune's median final regret <= Optuna's, per compared config. */
+/** 90% bootstrap interval of a row's median ratio, from the final regrets the result keeps. */
+function ratioInterval(row) {
+  return medianRatioInterval(row.swarmtune.finals ?? [], row.optuna.finals ?? []);
+}
+
+/**
+ * Per compared config: functions where swarmtune's median final regret <= Optuna's, and how many of those wins and
+ * losses survive resampling (the ratio's 90% interval lies wholly below / above 1).
+ */
 export function wins(result) {
   const out = {};
   for (const r of result.rows) {
-    out[r.config] ??= { wins: 0, of: 0 };
-    out[r.config].of++;
-    if (r.swarmtune.medianFinal <= r.optuna.medianFinal) out[r.config].wins++;
+    out[r.config] ??= { wins: 0, of: 0, clearWins: 0, clearLosses: 0 };
+    const w = out[r.config];
+    w.of++;
+    if (r.swarmtune.medianFinal <= r.optuna.medianFinal) w.wins++;
+    const [lo, hi] = ratioInterval(r);
+    if (hi < 1) w.clearWins++;
+    if (lo > 1) w.clearLosses++;
   }
   return out;
 }
 
 export function qualityTable(result) {
   const cps = Object.keys(result.rows[0]?.swarmtune.checkpoints ?? {});
-  const header = ['function', 'config', 'swarmtune median', 'optuna median', 'ratio', 'swarmtune mean', 'optuna mean', ...cps.map((c) => `@${c} s/o`)];
+  const header = ['function', 'config', 'swarmtune median', 'optuna median', 'ratio', 'ratio 90% interval', 'swarmtune mean', 'optuna mean', ...cps.map((c) => `@${c} s/o`)];
   if (result.sequential) header.push('loss vs seq s/o');
   const rows = result.rows.map((r) => {
     const row = [
@@ -161,6 +175,7 @@ export function qualityTable(result) {
       fmt(r.swarmtune.medianFinal),
       fmt(r.optuna.medianFinal),
       ratio(r.swarmtune.medianFinal, r.optuna.medianFinal),
+      ratioInterval(r).map((x) => fmt(x, 2)).join(' - '),
       fmt(r.swarmtune.meanFinal),
       fmt(r.optuna.meanFinal),
       ...cps.map((c) => `${fmt(r.swarmtune.checkpoints[c])} / ${fmt(r.optuna.checkpoints[c])}`),
