@@ -7,6 +7,7 @@ import {
   paramKey,
   parseSearchSpace,
   parseTpeOptions,
+  type ObjectiveSpec,
   type Params,
   type Sampler,
   type SearchSpace,
@@ -37,6 +38,17 @@ function branin(p: Params): number {
   const c = 5 / Math.PI;
   const t = 1 / (8 * Math.PI);
   return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * Math.cos(x1) + 10;
+}
+
+/** The `where` of the InputError that creating a TPE sampler with these options throws. */
+function optionErrorWhere(options: Record<string, unknown>): string {
+  try {
+    createSampler({ name: 'tpe', options });
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as InputError).where;
+  }
+  throw new Error(`no InputError for ${JSON.stringify(options)}`);
 }
 
 const braninSpace = parseSearchSpace({
@@ -116,8 +128,21 @@ describe('TPE on Branin (global minimum 0.397887)', () => {
 
 describe('presets', () => {
   it("fill the options not given: swarmtune's by default, Optuna's with preset optuna; explicit options win", () => {
-    expect(parseTpeOptions({})).toMatchObject({ multivariate: true, bandwidth: 'neighbour', priorWeight: 2, gamma: 0.1, inFlightExploration: 0.75 });
-    expect(parseTpeOptions({ preset: 'optuna' })).toMatchObject({ multivariate: false, bandwidth: 'optuna', priorWeight: 1, inFlightExploration: 0 });
+    expect(parseTpeOptions({})).toMatchObject({
+      multivariate: true,
+      bandwidth: 'neighbour',
+      priorWeight: 2,
+      gamma: 0.1,
+      inFlightExploration: 0.5,
+      inFlightSpread: true,
+    });
+    expect(parseTpeOptions({ preset: 'optuna' })).toMatchObject({
+      multivariate: false,
+      bandwidth: 'optuna',
+      priorWeight: 1,
+      inFlightExploration: 0,
+      inFlightSpread: false,
+    });
     expect(parseTpeOptions({ preset: 'optuna', multivariate: true })).toMatchObject({ multivariate: true, bandwidth: 'optuna' });
     expect(parseTpeOptions({ priorWeight: 0.5 })).toMatchObject({ multivariate: true, priorWeight: 0.5 });
   });
@@ -134,14 +159,7 @@ describe('presets', () => {
 
 describe('bandwidth option', () => {
   it("is validated: an unknown rule is an InputError naming sampler.options.bandwidth", () => {
-    let error: unknown;
-    try {
-      createSampler({ name: 'tpe', options: { bandwidth: 'scott' } });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).where).toBe('sampler.options.bandwidth');
+    expect(optionErrorWhere({ bandwidth: 'scott' })).toBe('sampler.options.bandwidth');
   });
 
   it("changes only the multivariate estimator: univariate proposals are the same under 'optuna' and 'neighbour'", () => {
@@ -252,9 +270,9 @@ describe('constant liar', () => {
   };
 
   it('with a RUNNING trial at the point TPE would propose, proposes a different key', () => {
-    // Exploratory in-flight proposals off: this is about the liar alone.
-    const plain = createSampler({ name: 'tpe', options: { inFlightExploration: 0 } });
-    const liar = createSampler({ name: 'tpe', options: { constantLiar: true, inFlightExploration: 0 } });
+    // In-flight exploration and spread off: this is about the liar alone.
+    const plain = createSampler({ name: 'tpe', options: { inFlightExploration: 0, inFlightSpread: false } });
+    const liar = createSampler({ name: 'tpe', options: { constantLiar: true, inFlightExploration: 0, inFlightSpread: false } });
     let different = 0;
     const seeds = [1, 2, 3, 4, 5, 6];
     for (const seed of seeds) {
@@ -281,14 +299,7 @@ describe('inFlightExploration', () => {
 
   it('is validated: a share outside [0, 1] is an InputError naming sampler.options.inFlightExploration', () => {
     for (const share of [-0.1, 1.5, 'half']) {
-      let error: unknown;
-      try {
-        createSampler({ name: 'tpe', options: { inFlightExploration: share } });
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(InputError);
-      expect((error as InputError).where).toBe('sampler.options.inFlightExploration');
+      expect(optionErrorWhere({ inFlightExploration: share })).toBe('sampler.options.inFlightExploration');
     }
   });
 
@@ -322,5 +333,67 @@ describe('inFlightExploration', () => {
     }
     // Without a RUNNING trial each uses its own estimator (joint vs univariate), which propose different points.
     expect(differentWhenSequential).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('inFlightSpread', () => {
+  const unit = parseSearchSpace({ x: { _type: 'uniform', _value: [0, 1] }, y: { _type: 'uniform', _value: [0, 1] } });
+  const centreA = { x: 0.2, y: 0.2 };
+  const centreB = { x: 0.8, y: 0.8 };
+  const distance = (p: Params, q: Params) => Math.hypot((p.x as number) - (q.x as number), (p.y as number) - (q.y as number));
+  const offsets = [0, -0.02, 0.02, -0.01, 0.01];
+  /**
+   * 100 COMPLETE trials. The good group (ceil(0.1 * 100) = 10) is two tight clusters of 5: around A, with the best
+   * values, and around B. The other 90 are worse and spread over the square. 7 RUNNING trials sit on the A cluster.
+   */
+  const trials = (): Trial[] => {
+    const rng = createRng('spread-history');
+    const cluster = (centre: Params, first: number, values: number[]) =>
+      values.map((value, i) => trial(first + i, { x: (centre.x as number) + offsets[i]!, y: (centre.y as number) - offsets[(i + 2) % 5]! }, 'COMPLETE', value));
+    const complete = [...cluster(centreA, 0, [0, 0.01, 0.02, 0.03, 0.04]), ...cluster(centreB, 5, [0.1, 0.11, 0.12, 0.13, 0.14])];
+    for (let i = 10; i < 100; i++) complete.push(trial(i, { x: rng.next(), y: rng.next() }, 'COMPLETE', 1 + rng.next()));
+    const running = [0, 1, 2, 3, 4, 0, 1].map((i, k) => {
+      const near = complete[i]!.params;
+      return trial(100 + k, { x: (near.x as number) + 0.001 * (k + 1), y: near.y }, 'RUNNING');
+    });
+    return [...complete, ...running];
+  };
+  /** Over 40 asks (different random streams), how many proposals lie nearer B than A. */
+  const nearerB = (options: Record<string, unknown>, objectives: ObjectiveSpec[] = minimize, history = trials()) => {
+    const sampler = createSampler({ name: 'tpe', options: { inFlightExploration: 0, ...options } });
+    let count = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      const params = sampler.sample({ space: unit, objectives, trials: history, rng: createRng(`spread:${seed}`) })!;
+      if (distance(params, centreB) < distance(params, centreA)) count++;
+    }
+    return count;
+  };
+
+  it('is validated: a non-boolean is an InputError naming sampler.options.inFlightSpread', () => {
+    expect(optionErrorWhere({ inFlightSpread: 'yes' })).toBe('sampler.options.inFlightSpread');
+  });
+
+  it('refines the good trial that no RUNNING trial is near, with or without the liar', () => {
+    // All candidates come from the kernel of B's best trial.
+    expect(nearerB({ inFlightSpread: true })).toBe(40);
+    expect(nearerB({ inFlightSpread: true, constantLiar: true })).toBe(40);
+    // Without it the kernels are picked by weight, A's as often as B's.
+    expect(nearerB({ inFlightSpread: false })).toBeLessThanOrEqual(30);
+    expect(nearerB({ inFlightSpread: false, constantLiar: true })).toBeLessThanOrEqual(30);
+  });
+
+  it('never changes a sequential run: without RUNNING trials the proposals are the same with and without it', () => {
+    const propose = (spread: boolean) =>
+      optimize(createSampler({ name: 'tpe', options: { inFlightSpread: spread } }), braninSpace, branin, 30, 6).proposals;
+    expect(propose(true)).toEqual(propose(false));
+  });
+
+  it('ranks the good group by the study ranking when there are several objectives', () => {
+    const twoObjectives: ObjectiveSpec[] = [
+      { name: 'a', direction: 'minimize' },
+      { name: 'b', direction: 'minimize' },
+    ];
+    const history = trials().map((t) => (t.values ? { ...t, values: [t.values[0]!, t.values[0]!] } : t));
+    expect(nearerB({ inFlightSpread: true }, twoObjectives, history)).toBe(40);
   });
 });

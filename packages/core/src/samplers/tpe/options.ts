@@ -7,13 +7,14 @@ import { InputError } from '../../errors.js';
  *   dimension, and a prior weight of 2. Measured against Optuna's TPESampler on eight standard test functions
  *   (bench suite `quality`, 100 trials), it lowers the median final regret on most of them, sequentially and with
  *   trials in flight; bench/notes/quality.md has the numbers and what was tried.
- *   With 7 or more other trials RUNNING, 3 proposals in 4 come from an exploratory estimator (inFlightExploration).
- * - `optuna`: Optuna's published defaults (univariate, Optuna's bandwidth rules, prior weight 1, no exploratory
- *   proposals), for like-for-like comparisons and for users who want Optuna's behaviour.
+ *   With 7 or more other trials RUNNING, half the proposals come from an exploratory estimator
+ *   (inFlightExploration) and the others each refine a different good trial (inFlightSpread).
+ * - `optuna`: Optuna's published defaults (univariate, Optuna's bandwidth rules, prior weight 1, neither
+ *   exploratory nor spread proposals), for like-for-like comparisons and for users who want Optuna's behaviour.
  */
 const PRESETS = {
-  swarmtune: { multivariate: true, bandwidth: 'neighbour', priorWeight: 2, inFlightExploration: 0.75 },
-  optuna: { multivariate: false, bandwidth: 'optuna', priorWeight: 1, inFlightExploration: 0 },
+  swarmtune: { multivariate: true, bandwidth: 'neighbour', priorWeight: 2, inFlightExploration: 0.5, inFlightSpread: true },
+  optuna: { multivariate: false, bandwidth: 'optuna', priorWeight: 1, inFlightExploration: 0, inFlightSpread: false },
 } as const;
 
 export const tpeOptionsSchema = z.strictObject({
@@ -52,6 +53,15 @@ export const tpeOptionsSchema = z.strictObject({
    * a RUNNING trial when it asks, so it is unaffected. The preset's when absent.
    */
   inFlightExploration: z.number().min(0).max(1).optional(),
+  /**
+   * While other trials are RUNNING, each joint (multivariate) proposal that does not explore refines one good trial
+   * only: the one that the fewest RUNNING trials lie nearest to (ties to the better one), all its candidates drawn
+   * from that trial's kernel. A sequential run refines its best trials one result at a time; with 8 in flight the
+   * joint estimator sent all 8 near the same few, each chain of refinements advancing once per 8 results. Spread
+   * over the good trials, the in-flight proposals advance several chains at once (bench/notes/parallel.md).
+   * Univariate proposals pick kernels per parameter and ignore it. The preset's when absent.
+   */
+  inFlightSpread: z.boolean().optional(),
 });
 
 type ParsedTpeOptions = z.output<typeof tpeOptionsSchema>;
@@ -60,6 +70,7 @@ export type TpeOptions = Omit<ParsedTpeOptions, keyof (typeof PRESETS)['optuna']
   bandwidth: 'optuna' | 'neighbour';
   priorWeight: number;
   inFlightExploration: number;
+  inFlightSpread: boolean;
 };
 
 export function parseTpeOptions(raw: unknown, where = 'sampler.options'): TpeOptions {
@@ -76,6 +87,7 @@ export function parseTpeOptions(raw: unknown, where = 'sampler.options'): TpeOpt
     bandwidth: result.data.bandwidth ?? preset.bandwidth,
     priorWeight: result.data.priorWeight ?? preset.priorWeight,
     inFlightExploration: result.data.inFlightExploration ?? preset.inFlightExploration,
+    inFlightSpread: result.data.inFlightSpread ?? preset.inFlightSpread,
   };
 }
 

@@ -217,13 +217,14 @@ function truncatedNormal(mu: number, sigma: number, lo: number, hi: number, rng:
   return mu < lo ? lo : mu > hi ? hi : mu;
 }
 
-export function sampleCandidates(estimator: ParzenEstimator, size: number, rng: Rng): Candidates {
+/** Candidates drawn from kernels picked by weight, or all from kernel `kernel` when it is >= 0. */
+export function sampleCandidates(estimator: ParzenEstimator, size: number, rng: Rng, kernel = -1): Candidates {
   const dims = estimator.dimensions;
   const coords = dims.map(() => new Float64Array(size));
   const cellLows = dims.map((d) => (d.kind === 'numeric' && d.model.lattice ? new Float64Array(size) : null));
   const cellHighs = dims.map((d) => (d.kind === 'numeric' && d.model.lattice ? new Float64Array(size) : null));
   for (let c = 0; c < size; c++) {
-    const k = pickKernel(estimator, rng);
+    const k = kernel >= 0 ? kernel : pickKernel(estimator, rng);
     for (let d = 0; d < dims.length; d++) {
       const dim = dims[d]!;
       if (dim.kind === 'categorical') {

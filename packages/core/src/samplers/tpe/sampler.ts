@@ -37,6 +37,8 @@ const FULL_EXPLORATION_RUNNING = 7;
  *   with the same options the two differ on continuous parameters: see bench/notes/quality.md.
  * - inFlightExploration: while other trials are RUNNING, up to that share of proposals comes from the exploratory
  *   estimator (univariate, Optuna's options, coverage kernels); options.ts says why.
+ * - inFlightSpread: while other trials are RUNNING, a joint proposal that does not explore draws all its candidates
+ *   from the kernel of one good trial, the one the fewest RUNNING trials are nearest to (with or without the liar).
  */
 export function createTpeSampler(options: TpeOptions): Sampler {
   const exploratory: TpeOptions = { ...options, multivariate: false, bandwidth: 'optuna', priorWeight: 1 };
@@ -56,7 +58,7 @@ export function createTpeSampler(options: TpeOptions): Sampler {
         return Object.fromEntries(names.map((n, i) => [n, sampleOne(n, models[i]!, history, exploratory, ctx.rng, 'coverage')]));
       }
       return options.multivariate
-        ? sampleJointly(names, models, history, options, ctx.rng)
+        ? sampleJointly(names, models, history, options, ctx.rng, options.inFlightSpread && history.running.length > 0)
         : Object.fromEntries(names.map((n, i) => [n, sampleOne(n, models[i]!, history, options, ctx.rng)]));
     },
     sampleParam(name: string, dist: Distribution, ctx: SamplerContext): ParamValue {
@@ -73,8 +75,12 @@ interface History {
   nComplete: number;
   /** Good group, in trial-number order. */
   below: Trial[];
+  /** Quality rank of each good trial (0 = best), aligned with `below`. */
+  belowRanks: number[];
   /** The rest (plus RUNNING trials under constantLiar), in trial-number order. */
   above: Trial[];
+  /** RUNNING trials, in trial-number order. */
+  running: Trial[];
   nRunning: number;
 }
 
@@ -84,9 +90,9 @@ function splitHistory(ctx: SamplerContext, options: TpeOptions): History {
   const trials = inNumberOrder(ctx.trials);
   const scores = new Float64Array(trials.length).fill(NaN);
   let nComplete = 0;
-  let nRunning = 0;
+  const running: Trial[] = [];
   trials.forEach((trial, i) => {
-    if (trial.state === 'RUNNING') nRunning++;
+    if (trial.state === 'RUNNING') running.push(trial);
     const value = trial.values?.[0];
     if (trial.state === 'COMPLETE' && typeof value === 'number' && !Number.isNaN(value)) {
       scores[i] = sign * value;
@@ -95,12 +101,23 @@ function splitHistory(ctx: SamplerContext, options: TpeOptions): History {
   });
   const isBelow = bestIndices(scores, belowCount(options, nComplete));
   const below: Trial[] = [];
+  const belowScores: number[] = [];
   const above: Trial[] = [];
   trials.forEach((trial, i) => {
-    if (isBelow[i]) below.push(trial);
-    else if (!Number.isNaN(scores[i]!) || (trial.state === 'RUNNING' && options.constantLiar)) above.push(trial);
+    if (isBelow[i]) {
+      below.push(trial);
+      belowScores.push(scores[i]!);
+    } else if (!Number.isNaN(scores[i]!) || (trial.state === 'RUNNING' && options.constantLiar)) above.push(trial);
   });
-  return { nComplete, below, above, nRunning };
+  return { nComplete, below, belowRanks: ranksOf(belowScores), above, running, nRunning: running.length };
+}
+
+/** Rank of each score (0 = smallest), ties to the earlier index. */
+function ranksOf(scores: readonly number[]): number[] {
+  const order = [...scores.keys()].sort((a, b) => scores[a]! - scores[b]! || a - b);
+  const ranks = new Array<number>(scores.length);
+  order.forEach((i, rank) => (ranks[i] = rank));
+  return ranks;
 }
 
 function inNumberOrder(trials: readonly Trial[]): readonly Trial[] {
@@ -147,13 +164,17 @@ function bestIndices(scores: Float64Array, k: number): Uint8Array {
  */
 function splitRanked(ctx: SamplerContext, options: TpeOptions): History {
   const ranked = rankTrials(ctx.trials, ctx.objectives, ctx.constraints).map((r) => r.trial);
-  const running = ctx.trials.filter((t) => t.state === 'RUNNING');
-  const nBelow = belowCount(options, ranked.length);
   const byNumber = (a: Trial, b: Trial) => a.number - b.number;
+  const running = ctx.trials.filter((t) => t.state === 'RUNNING').sort(byNumber);
+  const nBelow = belowCount(options, ranked.length);
+  const below = ranked.slice(0, nBelow).sort(byNumber);
+  const rankOf = new Map(ranked.slice(0, nBelow).map((t, rank) => [t, rank]));
   return {
     nComplete: ranked.length,
     nRunning: running.length,
-    below: ranked.slice(0, nBelow).sort(byNumber),
+    running,
+    below,
+    belowRanks: below.map((t) => rankOf.get(t)!),
     above: ranked.slice(nBelow).concat(options.constantLiar ? running : []).sort(byNumber),
   };
 }
@@ -226,11 +247,14 @@ function bestCandidate(
   return argmax(logGood);
 }
 
-/** Rows of the trials that have a usable value for every modelled parameter, as columns. */
-function observeJointly(names: string[], models: ModelledParam[], trials: readonly Trial[]): Float64Array[] {
+/**
+ * Rows of the trials that have a usable value for every modelled parameter, as columns; `kept`, when given,
+ * receives the index in `trials` of each row.
+ */
+function observeJointly(names: string[], models: ModelledParam[], trials: readonly Trial[], kept?: number[]): Float64Array[] {
   const columns = models.map(() => new Float64Array(trials.length));
   let n = 0;
-  for (const trial of trials) {
+  for (const [index, trial] of trials.entries()) {
     let usable = true;
     for (let d = 0; d < models.length && usable; d++) {
       const model = models[d]!;
@@ -239,12 +263,22 @@ function observeJointly(names: string[], models: ModelledParam[], trials: readon
       if (Number.isNaN(x)) usable = false;
       else columns[d]![n] = x;
     }
-    if (usable) n++;
+    if (usable) {
+      kept?.push(index);
+      n++;
+    }
   }
   return columns.map((c) => c.subarray(0, n));
 }
 
-function sampleJointly(names: string[], models: ParamModel[], history: History, options: TpeOptions, rng: Rng): Params {
+function sampleJointly(
+  names: string[],
+  models: ParamModel[],
+  history: History,
+  options: TpeOptions,
+  rng: Rng,
+  spread = false,
+): Params {
   const modelledNames: string[] = [];
   const modelled: ModelledParam[] = [];
   models.forEach((m, i) => {
@@ -255,13 +289,17 @@ function sampleJointly(names: string[], models: ParamModel[], history: History, 
   });
   const params: Params = {};
   if (modelled.length > 0) {
-    const below = observeJointly(modelledNames, modelled, history.below);
+    const kept: number[] = [];
+    const below = observeJointly(modelledNames, modelled, history.below, kept);
     const above = observeJointly(modelledNames, modelled, history.above);
     const nBelow = below[0]!.length;
     const nAbove = above[0]!.length;
     const good = buildParzenEstimator(modelled, below, nBelow, options, weightsFor(options, nBelow));
     const bad = buildParzenEstimator(modelled, above, nAbove, options, weightsFor(options, nAbove));
-    const candidates = sampleCandidates(good, options.nEiCandidates, rng);
+    const kernel = spread
+      ? leastRefinedRow(modelled, below, kept.map((i) => history.belowRanks[i]!), observeJointly(modelledNames, modelled, history.running))
+      : -1;
+    const candidates = sampleCandidates(good, options.nEiCandidates, rng, kernel);
     const best = bestCandidate(good, bad, candidates);
     modelled.forEach((m, d) => {
       params[modelledNames[d]!] = outputValue(m, candidates.coords[d]![best]!);
@@ -275,3 +313,36 @@ function sampleJointly(names: string[], models: ParamModel[], history: History, 
   return out;
 }
 
+/**
+ * inFlightSpread: the row of the good trial that the fewest RUNNING trials lie nearest to, ties to the better rank;
+ * -1 (no choice: kernels picked by weight) with fewer than two good rows. Distance: squared, each numeric coordinate
+ * divided by its range, a differing category counting 1.
+ */
+function leastRefinedRow(models: ModelledParam[], below: Float64Array[], ranks: number[], running: Float64Array[]): number {
+  const nBelow = below[0]!.length;
+  if (nBelow < 2) return -1;
+  const refining = new Uint32Array(nBelow);
+  for (let r = 0; r < running[0]!.length; r++) {
+    let nearest = 0;
+    let nearestDistance = Infinity;
+    for (let g = 0; g < nBelow; g++) {
+      let distance = 0;
+      models.forEach((model, d) => {
+        const a = below[d]![g]!;
+        const b = running[d]![r]!;
+        if (model.kind === 'categorical') distance += a === b ? 0 : 1;
+        else distance += ((a - b) / (model.hi - model.lo)) ** 2;
+      });
+      if (distance < nearestDistance) {
+        nearestDistance = distance;
+        nearest = g;
+      }
+    }
+    refining[nearest]!++;
+  }
+  let chosen = 0;
+  for (let g = 1; g < nBelow; g++) {
+    if (refining[g]! < refining[chosen]! || (refining[g] === refining[chosen] && ranks[g]! < ranks[chosen]!)) chosen = g;
+  }
+  return chosen;
+}
