@@ -44,9 +44,9 @@ export function createTpeSampler(options: TpeOptions): Sampler {
   const exploratory: TpeOptions = { ...options, multivariate: false, bandwidth: 'optuna', priorWeight: 1 };
   /** One draw, only when trials are in flight: sequential runs keep the random stream they had without it. */
   const exploresNow = (history: History, rng: Rng) =>
-    history.nRunning > 0 &&
+    history.running.length > 0 &&
     options.inFlightExploration > 0 &&
-    rng.next() < options.inFlightExploration * Math.min(1, history.nRunning / FULL_EXPLORATION_RUNNING);
+    rng.next() < options.inFlightExploration * Math.min(1, history.running.length / FULL_EXPLORATION_RUNNING);
   return {
     name: 'tpe',
     sample(ctx) {
@@ -81,7 +81,6 @@ interface History {
   above: Trial[];
   /** RUNNING trials, in trial-number order. */
   running: Trial[];
-  nRunning: number;
 }
 
 function splitHistory(ctx: SamplerContext, options: TpeOptions): History {
@@ -109,7 +108,7 @@ function splitHistory(ctx: SamplerContext, options: TpeOptions): History {
       belowScores.push(scores[i]!);
     } else if (!Number.isNaN(scores[i]!) || (trial.state === 'RUNNING' && options.constantLiar)) above.push(trial);
   });
-  return { nComplete, below, belowRanks: ranksOf(belowScores), above, running, nRunning: running.length };
+  return { nComplete, below, belowRanks: ranksOf(belowScores), above, running };
 }
 
 /** Rank of each score (0 = smallest), ties to the earlier index. */
@@ -171,7 +170,6 @@ function splitRanked(ctx: SamplerContext, options: TpeOptions): History {
   const rankOf = new Map(ranked.slice(0, nBelow).map((t, rank) => [t, rank]));
   return {
     nComplete: ranked.length,
-    nRunning: running.length,
     running,
     below,
     belowRanks: below.map((t) => rankOf.get(t)!),
