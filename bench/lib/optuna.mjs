@@ -1,6 +1,7 @@
 // The Optuna side: Debian's own interpreter (/usr/bin/python3) with python3-optuna and python3-redis.
 // Installs them with apt-get when missing and we are root; otherwise stops with one message.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +54,25 @@ export function runOptuna(command, request) {
     });
     proc.stdin.end(JSON.stringify(request));
   });
+}
+
+// Optuna's TPE is the slow side of the quality suites: one process per core keeps both cores busy.
+const optunaSlots = Math.max(1, cpus().length);
+let optunaRunning = 0;
+const optunaWaiting = [];
+
+/** `runOptuna`, at most one process per core at a time; the rest wait their turn in call order. */
+export async function runOptunaQueued(command, request) {
+  // A finishing run hands its slot straight to the next waiter, so the count never overshoots.
+  if (optunaRunning >= optunaSlots) await new Promise((resolve) => optunaWaiting.push(resolve));
+  else optunaRunning++;
+  try {
+    return await runOptuna(command, request);
+  } finally {
+    const next = optunaWaiting.shift();
+    if (next) next();
+    else optunaRunning--;
+  }
 }
 
 /** Starts a long-running `bench_optuna.py COMMAND` process (cluster/duplicates workers). */
